@@ -1,0 +1,57 @@
+"""Atomic file writes: a temporary file in the destination folder, then ``os.replace``.
+
+A run killed or failing mid-write leaves the old file or the new one, never half of one,
+and never a stray temporary file when the failure is an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import polars as pl
+
+TMP_SUFFIX = ".tmp"
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest``; on success it replaces ``dest``."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=TMP_SUFFIX, dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
+def write_bytes(dest: str | Path, data: bytes) -> Path:
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+    return Path(dest)
+
+
+def write_text(dest: str | Path, text: str) -> Path:
+    return write_bytes(dest, text.encode("utf-8"))
+
+
+def write_with(dest: str | Path, writer: Callable[[Path], object]) -> Path:
+    """Call ``writer(tmp_path)`` and move the result to ``dest`` atomically."""
+    with atomic_path(dest) as tmp:
+        writer(tmp)
+    return Path(dest)
+
+
+def write_parquet(df: pl.DataFrame, dest: str | Path) -> Path:
+    """Write ``df`` as Parquet atomically (zstd, statistics on)."""
+    return write_with(dest, lambda tmp: df.write_parquet(tmp, compression="zstd", statistics=True))

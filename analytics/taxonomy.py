@@ -1,0 +1,229 @@
+"""The taxonomy file: topics, their phrases and patterns, parsed into typed objects.
+
+A taxonomy is TOML with one ``[[topic]]`` table per topic::
+
+    [[topic]]
+    id = "air_missile_defense"          # lowercase letters, digits, underscores
+    label = "Air and missile defence"
+    group = "NATO capability priorities" # optional
+    description = "..."
+    phrases = ["air defence", "patriot"] # English; or a table per language:
+    # phrases = { en = ["air defence"], de = ["Luftverteidigung"] }
+    patterns = ['shot down \\d+ drones']   # optional regular expressions (Rust syntax)
+    exclude = ["nuclear power plant"]     # optional phrases that never count
+
+Phrases match case-insensitively on word boundaries; a space also matches a hyphen
+("air defence" finds "air-defence"), the last word may take a plural ending, British
+and American spellings match each other (defence/defense, armour/armor), and a
+trailing ``*`` matches any word ending ("intercept*").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# British spelling -> regex matching both spellings; applied per word.
+_SPELLINGS = {
+    "defence": "defen[cs]e",
+    "defense": "defen[cs]e",
+    "defences": "defen[cs]es",
+    "defenses": "defen[cs]es",
+    "armour": "armou?r",
+    "armor": "armou?r",
+    "armoured": "armou?red",
+    "armored": "armou?red",
+    "manoeuvre": "(?:manoeuvre|maneuver)",
+    "maneuver": "(?:manoeuvre|maneuver)",
+    "programme": "program(?:me)?",
+    "program": "program(?:me)?",
+}
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is invalid; the message names the file, line, topic and key."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    description: str
+    group: str = ""
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> phrases
+    patterns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def all_phrases(self) -> tuple[str, ...]:
+        return tuple(p for lang in sorted(self.phrases) for p in self.phrases[lang])
+
+    @property
+    def regex(self) -> str:
+        """One case-insensitive regex matching any phrase or pattern of the topic."""
+        return _alternation(
+            [phrase_regex(p) for p in self.all_phrases] + list(self.patterns)
+        )
+
+    @property
+    def exclude_regex(self) -> str | None:
+        return _alternation([phrase_regex(p) for p in self.exclude]) if self.exclude else None
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    topics: tuple[Topic, ...]
+    path: str = "<memory>"
+    name: str = "taxonomy"
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.topics]
+
+    def topic(self, topic_id: str) -> Topic:
+        for t in self.topics:
+            if t.id == topic_id:
+                return t
+        raise KeyError(topic_id)
+
+    def labels(self) -> dict[str, str]:
+        return {t.id: t.label for t in self.topics}
+
+
+def _alternation(parts: list[str]) -> str:
+    # Longest first, so that the reported match is the most specific phrase.
+    ordered = sorted(set(parts), key=lambda p: (-len(p), p))
+    return r"(?i)\b(?:" + "|".join(ordered) + r")\b"
+
+
+def phrase_regex(phrase: str) -> str:
+    """Regex for one taxonomy phrase (without word boundaries or flags)."""
+    words = re.split(r"\s+", phrase.strip().lower())
+    out = []
+    for i, word in enumerate(words):
+        last = i == len(words) - 1
+        wildcard = word.endswith("*")
+        word = word.rstrip("*")
+        parts = [_SPELLINGS.get(w, re.escape(w)) for w in word.split("-")]
+        rx = r"[\s\-]*".join(parts)
+        if wildcard:
+            rx += r"\w*"
+        elif last and word[-1:].isalpha() and not word.endswith(("s", "y")):
+            rx += "(?:s|es)?"
+        out.append(rx)
+    return r"[\s\-]+".join(out)
+
+
+def _line_of(text: str, index: int, key: str | None) -> int:
+    """1-based line of the ``index``-th ``[[topic]]`` table, or of ``key`` inside it."""
+    lines = text.splitlines()
+    seen = -1
+    start = None
+    for n, line in enumerate(lines):
+        if line.strip().startswith("[[topic]]"):
+            seen += 1
+            if seen == index:
+                start = n
+            elif start is not None:
+                break
+        elif start is not None and key and re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return n + 1
+    return (start or 0) + 1
+
+
+def _check_regex(rx: str) -> str | None:
+    try:
+        pl.select(pl.lit("").str.contains(rx))
+    except Exception as exc:  # polars' compute error carries the regex parser message
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _phrase_lists(value, where) -> dict[str, tuple[str, ...]]:
+    if isinstance(value, list):
+        value = {"en": value}
+    if not isinstance(value, dict):
+        raise TaxonomyError(f"{where}: 'phrases' must be a list or a table of lists per language")
+    out = {}
+    for lang, items in value.items():
+        if not isinstance(items, list) or not all(isinstance(p, str) and p.strip() for p in items):
+            raise TaxonomyError(f"{where}: 'phrases.{lang}' must be a list of non-empty strings")
+        out[lang] = tuple(items)
+    return out
+
+
+def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
+    """Parse taxonomy TOML; raise ``TaxonomyError`` naming file, line, topic and key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(f"{path}: invalid TOML: {exc}") from exc
+    raw_topics = data.get("topic")
+    if not isinstance(raw_topics, list) or not raw_topics:
+        raise TaxonomyError(f"{path}: no [[topic]] tables found")
+    topics: list[Topic] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_topics):
+        tid = raw.get("id")
+
+        def where(key=None, i=i, tid=tid):
+            return f"{path}:{_line_of(text, i, key)}: topic {tid or f'#{i + 1}'!s}" + (
+                f", key {key!r}" if key else ""
+            )
+
+        if not isinstance(tid, str) or not _ID.match(tid):
+            raise TaxonomyError(f"{where('id')}: id must match {_ID.pattern}")
+        if tid in seen:
+            raise TaxonomyError(
+                f"{where('id')}: duplicate id (first defined in topic #{seen[tid] + 1})"
+            )
+        seen[tid] = i
+        unknown = set(raw) - {"id", "label", "description", "group", "phrases", "patterns", "exclude"}
+        if unknown:
+            raise TaxonomyError(f"{where(sorted(unknown)[0])}: unknown key")
+        label = raw.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise TaxonomyError(f"{where('label')}: label must be a non-empty string")
+        phrases = _phrase_lists(raw.get("phrases", []), where("phrases"))
+        patterns = raw.get("patterns", [])
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise TaxonomyError(f"{where('patterns')}: must be a list of strings")
+        if not any(phrases.values()) and not patterns:
+            raise TaxonomyError(f"{where('phrases')}: empty pattern list (no phrases or patterns)")
+        for p in patterns:
+            err = _check_regex(p)
+            if err:
+                raise TaxonomyError(f"{where('patterns')}: invalid regex {p!r}: {err}")
+        exclude = raw.get("exclude", [])
+        if not isinstance(exclude, list) or not all(isinstance(p, str) and p for p in exclude):
+            raise TaxonomyError(f"{where('exclude')}: must be a list of non-empty strings")
+        topic = Topic(
+            id=tid,
+            label=label.strip(),
+            description=str(raw.get("description", "")).strip(),
+            group=str(raw.get("group", "")).strip(),
+            phrases=phrases,
+            patterns=tuple(patterns),
+            exclude=tuple(exclude),
+        )
+        err = _check_regex(topic.regex)
+        if err:
+            raise TaxonomyError(f"{where('phrases')}: phrases do not compile: {err}")
+        topics.append(topic)
+    meta = data.get("meta", {})
+    return Taxonomy(topics=tuple(topics), path=path, name=str(meta.get("name", Path(path).stem)))
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and parse a taxonomy file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from exc
+    return parse_taxonomy(text, str(path))
