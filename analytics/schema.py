@@ -26,8 +26,10 @@ ARTICLES = {
     "published_at": UTC_DATETIME,
     "text": pl.String,
     "language": pl.String,
-    "duplicate_of": pl.String,
+    "duplicate_of": pl.String,  # article_id of the canonical article, null if canonical
     "location": pl.String,  # file, line or URL the row came from
+    "content_hash": pl.String,  # hash of the normalised text, for exact-duplicate checks
+    "date_imputed": pl.Boolean,  # published_at is the run date, the input had none
 }
 
 TOPIC_MENTIONS = {
@@ -130,7 +132,9 @@ def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
             try:
                 df.get_column(name).cast(dtype, strict=True)
             except Exception as exc:  # polars raises several types here
-                raise SchemaError(f"{table}: column {name!r} cannot be cast to {dtype}: {exc}")
+                raise SchemaError(
+                    f"{table}: column {name!r} cannot be cast to {dtype}: {exc}"
+                ) from exc
             cols.append(pl.col(name).cast(dtype))
         else:
             cols.append(pl.lit(None, dtype=dtype).alias(name))

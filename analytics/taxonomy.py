@@ -27,7 +27,10 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.toml_lines import line_of
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_TOPIC_KEYS = {"id", "label", "description", "group", "phrases", "patterns", "exclude"}
 # British spelling -> regex matching both spellings; applied per word.
 _SPELLINGS = {
     "defence": "defen[cs]e",
@@ -64,15 +67,20 @@ class Topic:
         return tuple(p for lang in sorted(self.phrases) for p in self.phrases[lang])
 
     @property
+    def alternation(self) -> str:
+        """The topic's phrases and patterns as one regex group, without flags or boundaries."""
+        return _group([phrase_regex(p) for p in self.all_phrases] + list(self.patterns))
+
+    @property
     def regex(self) -> str:
-        """One case-insensitive regex matching any phrase or pattern of the topic."""
-        return _alternation(
-            [phrase_regex(p) for p in self.all_phrases] + list(self.patterns)
-        )
+        """One case-insensitive, word-bounded regex matching any phrase or pattern."""
+        return rf"(?i)\b{self.alternation}\b"
 
     @property
     def exclude_regex(self) -> str | None:
-        return _alternation([phrase_regex(p) for p in self.exclude]) if self.exclude else None
+        if not self.exclude:
+            return None
+        return rf"(?i)\b{_group([phrase_regex(p) for p in self.exclude])}\b"
 
 
 @dataclass(frozen=True)
@@ -95,10 +103,10 @@ class Taxonomy:
         return {t.id: t.label for t in self.topics}
 
 
-def _alternation(parts: list[str]) -> str:
+def _group(parts: list[str]) -> str:
     # Longest first, so that the reported match is the most specific phrase.
     ordered = sorted(set(parts), key=lambda p: (-len(p), p))
-    return r"(?i)\b(?:" + "|".join(ordered) + r")\b"
+    return "(?:" + "|".join(ordered) + ")"
 
 
 def phrase_regex(phrase: str) -> str:
@@ -117,23 +125,6 @@ def phrase_regex(phrase: str) -> str:
             rx += "(?:s|es)?"
         out.append(rx)
     return r"[\s\-]+".join(out)
-
-
-def _line_of(text: str, index: int, key: str | None) -> int:
-    """1-based line of the ``index``-th ``[[topic]]`` table, or of ``key`` inside it."""
-    lines = text.splitlines()
-    seen = -1
-    start = None
-    for n, line in enumerate(lines):
-        if line.strip().startswith("[[topic]]"):
-            seen += 1
-            if seen == index:
-                start = n
-            elif start is not None:
-                break
-        elif start is not None and key and re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return n + 1
-    return (start or 0) + 1
 
 
 def _check_regex(rx: str) -> str | None:
@@ -172,7 +163,7 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         tid = raw.get("id")
 
         def where(key=None, i=i, tid=tid):
-            return f"{path}:{_line_of(text, i, key)}: topic {tid or f'#{i + 1}'!s}" + (
+            return f"{path}:{line_of(text, 'topic', i, key)}: topic {tid or f'#{i + 1}'!s}" + (
                 f", key {key!r}" if key else ""
             )
 
@@ -183,7 +174,7 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
                 f"{where('id')}: duplicate id (first defined in topic #{seen[tid] + 1})"
             )
         seen[tid] = i
-        unknown = set(raw) - {"id", "label", "description", "group", "phrases", "patterns", "exclude"}
+        unknown = set(raw) - _TOPIC_KEYS
         if unknown:
             raise TaxonomyError(f"{where(sorted(unknown)[0])}: unknown key")
         label = raw.get("label")

@@ -1,0 +1,96 @@
+"""The article store: Parquet under ``data/``, partitioned by publication month.
+
+Layout (readable by polars, DuckDB or Spark without topicwatch, Hive-style)::
+
+    data/articles/month=2025-06/part-0.parquet   one file per publication month
+    data/quarantine/run_date=2025-06-05.parquet  rows rejected by that run
+    data/.lock                                   held by the run that writes
+
+Adding articles rewrites only the months they fall in, each file atomically; a run killed
+between two months leaves every file whole, and the next run (ingesting the same
+inputs again) adds what is missing, because ids make ingestion idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from filelock import FileLock, Timeout
+
+from analytics import atomic, schema
+
+PART = "part-0.parquet"
+
+
+class StoreLockedError(RuntimeError):
+    """Another run holds the store's lock."""
+
+
+class ArticleStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.articles_dir = self.root / "articles"
+        self.quarantine_dir = self.root / "quarantine"
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float = 600.0) -> Iterator[None]:
+        """Hold the store's lock file (never a lock on the Parquet files themselves)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / ".lock"))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise StoreLockedError(
+                f"{self.root}: another topicwatch run holds the lock (waited {timeout:.0f} s)"
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def partitions(self) -> list[Path]:
+        return sorted(self.articles_dir.glob(f"month=*/{PART}"))
+
+    def read(self, columns: list[str] | None = None) -> pl.DataFrame:
+        """All stored articles (``ARTICLES`` columns, or the ``columns`` asked for)."""
+        cols = columns or list(schema.ARTICLES)
+        parts = self.partitions()
+        if not parts:
+            return schema.empty("articles").select(cols)
+        return pl.scan_parquet(parts, hive_partitioning=False).select(cols).collect()
+
+    def keys(self) -> pl.DataFrame:
+        """``article_id`` and ``content_hash`` of every stored article."""
+        return self.read(["article_id", "content_hash"])
+
+    def add(self, articles: pl.DataFrame) -> int:
+        """Store new ``articles`` rows; returns how many were not stored before.
+
+        Rows whose ``article_id`` is already stored are ignored, so adding the same rows
+        twice stores them once.
+        """
+        articles = schema.validate(articles, "articles")
+        if articles.is_empty():
+            return 0
+        added = 0
+        months = articles.with_columns(_month=pl.col("published_at").dt.strftime("%Y-%m"))
+        for (month,), rows in sorted(months.group_by("_month"), key=lambda kv: kv[0]):
+            path = self.articles_dir / f"month={month}" / PART
+            old = pl.read_parquet(path) if path.exists() else schema.empty("articles")
+            fresh = rows.drop("_month").join(old.select("article_id"), on="article_id", how="anti")
+            if fresh.is_empty():
+                continue
+            merged = pl.concat([old, fresh]).sort("published_at", "article_id")
+            atomic.write_parquet(merged, path)
+            added += fresh.height
+        return added
+
+    def write_quarantine(self, run_date: date, rows: pl.DataFrame) -> Path:
+        """Replace the quarantine file of ``run_date`` with ``rows``."""
+        rows = schema.validate(rows, "quarantine")
+        path = self.quarantine_dir / f"run_date={run_date.isoformat()}.parquet"
+        return atomic.write_parquet(rows.sort("source", "location"), path)

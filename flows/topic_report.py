@@ -1,0 +1,186 @@
+"""The topic-report flow: sources -> store -> topics, claims, trends, themes -> report.
+
+Each task wraps one analytics call; the flow body reads like the data-flow diagram in
+the design notes. Tasks take frames, so they never cache on inputs (``NO_CACHE``):
+hashing a DataFrame is slow and breaks cache keys.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import polars as pl
+from analytics.themes import ThemeResult, fit_themes
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from analytics.claims import extract_claims
+from analytics.ingest import IngestResult, ingest
+from analytics.local_sources import SourceBatch
+from analytics.report_writer import ReportFiles, write_report
+from analytics.run_summary import RunSummary
+from analytics.sources import read_source
+from analytics.sources_config import Settings, Source, SourcesConfig, load_sources
+from analytics.store import ArticleStore
+from analytics.tagging import tag_topics
+from analytics.taxonomy import Taxonomy, load_taxonomy
+from analytics.trends import all_trends, topic_totals
+from flows.artifacts import publish_artifacts
+
+DEFAULT_SOURCES = "seeds"
+DEFAULT_TAXONOMY = "seeds/taxonomy.toml"
+
+
+def _run_name() -> str:
+    run_date = flow_run.parameters.get("run_date") or datetime.now(UTC).date().isoformat()
+    return f"topic-report-{run_date}"
+
+
+@task(cache_policy=NO_CACHE)
+def load_taxonomy_task(path: str) -> Taxonomy:
+    return load_taxonomy(path)
+
+
+@task(cache_policy=NO_CACHE)
+def load_sources_task(path: str) -> SourcesConfig:
+    return load_sources(path)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="read-source-{source.id}")
+def read_source_task(source: Source, settings: Settings) -> SourceBatch:
+    batch = read_source(source, settings)
+    log = get_run_logger()
+    level = log.warning if batch.status != "ok" else log.info
+    level(
+        "source %s (%s): %s, %d rows read, %d parsed, %d quarantined%s",
+        batch.source, batch.kind, batch.status, batch.rows_read, batch.parsed.height,
+        batch.quarantine.height, f" - {batch.message}" if batch.message else "",
+    )
+    return batch
+
+
+@task(cache_policy=NO_CACHE)
+def ingest_task(
+    batches: list[SourceBatch], data_dir: str, run_date: date, settings: Settings
+) -> IngestResult:
+    result = ingest(batches, ArticleStore(data_dir), run_date=run_date, settings=settings)
+    get_run_logger().info(
+        "ingest: %d rows read, %d new, %d duplicates, %d quarantined",
+        result.rows_read, result.new, result.duplicates, result.quarantined,
+    )
+    return result
+
+
+@task(cache_policy=NO_CACHE)
+def read_store_task(data_dir: str) -> pl.DataFrame:
+    articles = ArticleStore(data_dir).read()
+    get_run_logger().info("store: %d articles", articles.height)
+    return articles
+
+
+@task(cache_policy=NO_CACHE)
+def tag_topics_task(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    mentions = tag_topics(articles, taxonomy)
+    get_run_logger().info(
+        "topics: %d article-topic pairs, %d topics found",
+        mentions.height, mentions["topic_id"].n_unique(),
+    )
+    return mentions
+
+
+@task(cache_policy=NO_CACHE)
+def extract_claims_task(articles: pl.DataFrame) -> pl.DataFrame:
+    claims = extract_claims(articles)
+    get_run_logger().info("claims: %d spending-target claims", claims.height)
+    return claims
+
+
+@task(cache_policy=NO_CACHE)
+def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame, topic_ids: list[str]):
+    return all_trends(articles, mentions, topic_ids)
+
+
+@task(cache_policy=NO_CACHE)
+def themes_task(articles: pl.DataFrame, n_themes: int | str, random_state: int) -> ThemeResult:
+    result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
+    get_run_logger().info(
+        "themes: %d themes%s", result.themes.height, f" ({result.status})" if result.status else ""
+    )
+    return result
+
+
+@task(cache_policy=NO_CACHE)
+def report_task(
+    out_dir: str, tables: dict[str, pl.DataFrame], labels: dict[str, str], summary: RunSummary
+) -> ReportFiles:
+    files = write_report(Path(out_dir), tables=tables, topic_labels=labels, summary=summary)
+    get_run_logger().info("report: %s", files.pdf)
+    return files
+
+
+@task(cache_policy=NO_CACHE)
+def publish_task(summary: RunSummary, totals: pl.DataFrame, claims: pl.DataFrame,
+                 files: ReportFiles) -> None:
+    publish_artifacts(summary, totals, claims, files)
+
+
+def _summary(run_date: date, sources: str, params: dict, result: IngestResult,
+             articles: pl.DataFrame, mentions: pl.DataFrame, themes: ThemeResult) -> RunSummary:
+    dates = articles["published_at"]
+    return RunSummary(
+        run_date=run_date, corpus=sources, parameters=params, rows_read=result.rows_read,
+        new_articles=result.new, stored_articles=articles.height, duplicates=result.duplicates,
+        quarantined=result.quarantined, quarantine_reasons=result.reasons(),
+        sources=result.sources,
+        date_min=dates.min().date() if articles.height else None,
+        date_max=dates.max().date() if articles.height else None,
+        topics_found=mentions["topic_id"].n_unique(), theme_status=themes.status,
+    )
+
+
+@flow(name="topic-report", flow_run_name=_run_name, log_prints=True)
+def topic_report(
+    sources: str = DEFAULT_SOURCES,
+    taxonomy: str = DEFAULT_TAXONOMY,
+    data_dir: str = "data",
+    reports_dir: str = "reports",
+    run_date: str | None = None,
+    themes: str = "auto",
+    random_state: int = 0,
+) -> RunSummary:
+    """Ingest ``sources`` into the store under ``data_dir`` and write the report of
+    ``run_date`` (YYYY-MM-DD, default today UTC) to ``reports_dir/<run_date>/``."""
+    day = date.fromisoformat(run_date) if run_date else datetime.now(UTC).date()
+    # Reports of one run date are byte-identical on rerun unless the user pins another epoch.
+    os.environ.setdefault(
+        "SOURCE_DATE_EPOCH", str(int(datetime.combine(day, time(), tzinfo=UTC).timestamp()))
+    )
+    n_themes: int | str = int(themes) if str(themes).isdigit() else "auto"
+    params = {"sources": sources, "taxonomy": taxonomy, "data_dir": data_dir,
+              "reports_dir": reports_dir, "run_date": day.isoformat(), "themes": str(themes),
+              "random_state": str(random_state)}
+
+    tax = load_taxonomy_task(taxonomy)
+    config = load_sources_task(sources)
+    batches = read_source_task.map(config.sources, settings=unmapped(config.settings)).result()
+    ingested = ingest_task(batches, data_dir, day, config.settings)
+    articles = read_store_task(data_dir)
+    mentions = tag_topics_task(articles, tax)
+    claims = extract_claims_task(articles)
+    trends = trends_task(articles, mentions, tax.ids)
+    theme_result = themes_task(articles, n_themes, random_state)
+
+    summary = _summary(day, sources, params, ingested, articles, mentions, theme_result)
+    tables = {
+        "articles": articles, "topic_mentions": mentions, "claims": claims,
+        "topic_trends": trends, "themes": theme_result.themes,
+        "article_themes": theme_result.article_themes, "quarantine": ingested.quarantine,
+    }
+    files = report_task(str(Path(reports_dir) / day.isoformat()), tables, tax.labels(), summary)
+    totals = topic_totals(articles, mentions, tax.ids, tax.labels())
+    publish_task(summary, totals, claims, files)
+    return replace(summary, parameters={**params, "report": str(files.pdf)})

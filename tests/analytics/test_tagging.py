@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analytics import schema
+from analytics.article_files import parse_article_text
+from analytics.tagging import tag_topics
+from analytics.taxonomy import load_taxonomy, parse_taxonomy
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+SEED_TOPICS = {
+    "air_missile_defense", "long_range_strike", "logistics", "ground_forces",
+    "defense_spending", "defense_industry", "ukraine_military_aid", "peace_negotiations",
+    "nuclear_deterrence", "terrorism",
+}
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(SEEDS / "taxonomy.toml")
+
+
+def _articles(*texts):
+    return pl.DataFrame({"article_id": [f"a{i}" for i in range(len(texts))],
+                         "title": [""] * len(texts), "text": list(texts)})
+
+
+def test_seed_article_topics(taxonomy):
+    seed = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
+    fields = parse_article_text(seed)
+    mentions = tag_topics(pl.DataFrame({"article_id": ["seed"], "title": [fields.title],
+                                        "text": [fields.text]}), taxonomy)
+    assert set(mentions["topic_id"]) >= SEED_TOPICS
+    row = mentions.filter(pl.col("topic_id") == "nuclear_deterrence").row(0, named=True)
+    assert row["mentions"] >= 2
+    assert row["evidence"] == "Finally, nuclear deterrence is the cornerstone of the alliance's security."
+
+
+def test_counts_word_boundaries_and_case(taxonomy):
+    m = tag_topics(_articles("DRONES and a drone. Droneship? Sanctioned banks face sanctions."),
+                   taxonomy)
+    counts = dict(zip(m["topic_id"], m["mentions"], strict=True))
+    assert counts["drones"] == 2 and counts["sanctions"] == 2
+
+
+def test_exclusions_do_not_count(taxonomy):
+    m = tag_topics(_articles("Shelling near the Zaporizhzhia nuclear power plant.",
+                             "A think tank report on tanks."), taxonomy)
+    pairs = set(zip(m["article_id"], m["topic_id"], strict=True))
+    assert ("a0", "nuclear_deterrence") not in pairs
+    assert ("a1", "ground_forces") in pairs
+    assert m.filter(pl.col("topic_id") == "ground_forces")["mentions"].to_list() == [1]
+
+
+def test_evidence_is_the_sentence_with_the_first_match():
+    tax = parse_taxonomy('[[topic]]\nid = "gdp"\nlabel = "G"\nphrases = ["of GDP"]\n')
+    m = tag_topics(_articles("Intro here. Allies spend 2.5% of GDP now! Later text."), tax)
+    assert m["evidence"].to_list() == ["Allies spend 2.5% of GDP now!"]
+    assert m["matched"].to_list() == ["of GDP"]
+
+
+def test_title_is_searched_once(taxonomy):
+    arts = pl.DataFrame({"article_id": ["a", "b"], "title": ["Drone strike", "Drone strike"],
+                         "text": ["Drone strike hits depot.", "It hit a depot."]})
+    m = tag_topics(arts, taxonomy).filter(pl.col("topic_id") == "drones")
+    assert m["mentions"].to_list() == [1, 1]
+
+
+def test_empty_input_has_schema(taxonomy):
+    out = tag_topics(pl.DataFrame(schema={"article_id": pl.String, "title": pl.String,
+                                          "text": pl.String}), taxonomy)
+    assert out.is_empty() and out.schema == pl.Schema(schema.TOPIC_MENTIONS)

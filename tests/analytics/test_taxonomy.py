@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analytics.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy, phrase_regex
+
+CORE = {
+    "air_missile_defense", "long_range_strike", "logistics", "ground_forces",
+    "defense_spending", "defense_industry", "ukraine_military_aid", "peace_negotiations",
+    "nuclear_deterrence", "terrorism", "drones", "sanctions", "nato_enlargement",
+}
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def test_default_taxonomy_has_core_topics_with_labels_and_phrases():
+    tax = load_taxonomy(SEEDS / "taxonomy.toml")
+    assert set(tax.ids) >= CORE
+    for topic in tax.topics:
+        assert topic.label and topic.description and (topic.all_phrases or topic.patterns)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "hits"),
+    [
+        ("air defence", "Air defence, air-defense and air defences.", 3),
+        ("armoured vehicle", "armored vehicles and armoured vehicle", 2),
+        ("intercept*", "interceptors intercepted", 2),
+        ("drone", "drones droned", 1),
+        ("S-300", "an S-300 and S300", 2),
+    ],
+)
+def test_phrase_variants(phrase, text, hits):
+    rx = rf"(?i)\b{phrase_regex(phrase)}\b"
+    assert pl.select(pl.lit(text).str.count_matches(rx)).item() == hits
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[[topic]\n", "invalid TOML"),
+        ('[[topic]]\nid = "a"\nlabel = "A"\nphrases = []\n', "tax.toml:4: topic a, key 'phrases'"),
+        ('[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\n'
+         '[[topic]]\nid = "a"\nlabel = "B"\nphrases = ["y"]\n', "tax.toml:6: topic a, key 'id': duplicate"),
+        ('[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\npatterns = ["(open"]\n',
+         "tax.toml:5: topic a, key 'patterns': invalid regex"),
+        ('[[topic]]\nid = "Bad Id"\nlabel = "A"\nphrases = ["x"]\n', "key 'id'"),
+        ('[[topic]]\nid = "a"\nphrases = ["x"]\n', "key 'label'"),
+        ('[[topic]]\nid = "a"\nlabel = "A"\nphrase = ["x"]\n', "key 'phrase': unknown key"),
+    ],
+)
+def test_taxonomy_errors_name_file_line_topic_and_key(toml, message):
+    with pytest.raises(TaxonomyError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        parse_taxonomy(toml, "tax.toml")
+
+
+def test_phrases_per_language():
+    tax = parse_taxonomy(
+        '[[topic]]\nid = "ad"\nlabel = "AD"\nphrases = { en = ["air defence"], de = ["Flugabwehr"] }\n'
+    )
+    assert set(tax.topic("ad").phrases) == {"en", "de"}
+    assert pl.select(pl.lit("Die Flugabwehr").str.contains(tax.topic("ad").regex)).item()

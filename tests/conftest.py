@@ -1,0 +1,49 @@
+"""Session-wide test settings: offline, deterministic, and never writing into the repo."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+import flows  # noqa: F401  (project Prefect settings, before any test imports Prefect)
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED_DIR = REPO / "seeds"
+
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1749081600")  # 2025-06-05, the seed's meeting
+os.environ["MPLBACKEND"] = "Agg"
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    """Refuse any connection that is not to this machine: tests never leave loopback."""
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None if host != "localhost" else ipaddress.ip_address("127.0.0.1")
+        if ip is None or not ip.is_loopback:
+            raise OSError(f"test network guard: connection to {host!r} refused (loopback only)")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _loopback_only
+
+
+@pytest.fixture
+def shared_corpora() -> Path:
+    """``../shared/corpora``; skips locally when absent, fails when CI=true."""
+    path = SHARED / "corpora"
+    if not path.is_dir():
+        reason = f"{path} is absent (the shared corpora sit beside the repository)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true requires it")
+        pytest.skip(reason)
+    return path
