@@ -1,7 +1,8 @@
 """Turn source batches into stored articles: date policy, normalisation, dedup, store.
 
-Accounting: every input row ends up in exactly one of ``new`` (stored now),
-``duplicates`` (same URL or text as a stored or earlier row) or ``quarantined``.
+Accounting: every input row ends up in exactly one of ``new`` (stored now; near
+duplicates are stored, marked with ``duplicate_of``), ``duplicates`` (same URL or text
+as a stored or earlier row, not stored again) or ``quarantined``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 from analytics import schema
 from analytics.dates import apply_date_policy
 from analytics.local_sources import SourceBatch
+from analytics.near_duplicates import mark_near_duplicates
 from analytics.normalize import split_exact_duplicates, to_articles
 from analytics.run_summary import SourceOutcome
 from analytics.sources_config import Settings
@@ -24,8 +26,9 @@ from analytics.store import ArticleStore
 @dataclass(frozen=True)
 class IngestResult:
     rows_read: int
-    new: int
-    duplicates: int
+    new: int  # stored now, near duplicates included
+    duplicates: int  # exact duplicates, not stored again
+    near_duplicates: int  # stored now with duplicate_of set
     quarantine: pl.DataFrame
     sources: tuple[SourceOutcome, ...]
 
@@ -64,8 +67,14 @@ def ingest(
     quarantine = pl.concat([b.quarantine for b in batches] + [bad_dates])
     with store.lock():
         firsts, dups = split_exact_duplicates(articles, store.keys())
+        known = store.read(["article_id", "published_at", "text", "duplicate_of"])
+        firsts = mark_near_duplicates(
+            firsts, known.filter(pl.col("duplicate_of").is_null()),
+            threshold=settings.near_duplicate_threshold,
+        )
         new = store.add(firsts)
         store.write_quarantine(run_date, quarantine)
+        store.write_http_state({u: v for b in batches for u, v in b.http_validators.items()})
     outcomes = tuple(
         SourceOutcome(b.source, b.kind, b.status, b.rows_read, b.message) for b in batches
     )
@@ -73,6 +82,7 @@ def ingest(
         rows_read=sum(b.rows_read for b in batches),
         new=new,
         duplicates=dups.height + (firsts.height - new),
+        near_duplicates=firsts["duplicate_of"].is_not_null().sum(),
         quarantine=quarantine,
         sources=outcomes,
     )

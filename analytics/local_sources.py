@@ -11,7 +11,7 @@ import csv
 import gzip
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +19,7 @@ import polars as pl
 from analytics import schema
 from analytics.article_files import ArticleParseError, first_sentence, parse_article_text
 from analytics.dates import parse_dates
-from analytics.sources_config import Settings, Source
+from analytics.sources_config import DEFAULT_GLOBS, Settings, Source
 from analytics.text_decode import decode_bytes
 
 csv.field_size_limit(2**31 - 1)  # real bodies exceed the 128 KiB default
@@ -35,6 +35,7 @@ class SourceBatch:
     rows_read: int
     status: str = "ok"  # ok | degraded | failed
     message: str = ""
+    http_validators: dict = field(default_factory=dict)  # url -> (etag, last_modified)
 
 
 PARSED_RAW = {**schema.PARSED, "date_raw": pl.String}
@@ -82,7 +83,7 @@ def folder_files(source: Source) -> list[Path]:
     """Files matching the source's include globs (recursive), minus excludes, sorted."""
     base = source.path
     found: set[Path] = set()
-    for pattern in source.include:
+    for pattern in source.include or DEFAULT_GLOBS.get(source.kind, ("**/*",)):
         found.update(p for p in base.glob(pattern) if p.is_file())
     for pattern in source.exclude:
         found.difference_update(base.glob(pattern))

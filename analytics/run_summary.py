@@ -23,7 +23,8 @@ class RunSummary:
     rows_read: int = 0  # input rows seen this run
     new_articles: int = 0  # rows stored for the first time this run
     stored_articles: int = 0  # articles in the store after the run (all of them)
-    duplicates: int = 0  # rows that were exact or near duplicates of a stored article
+    duplicates: int = 0  # exact duplicates of a stored or earlier row: not stored again
+    near_duplicates: int = 0  # stored, marked duplicate_of, counted once in topic counts
     quarantined: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     sources: tuple[SourceOutcome, ...] = ()
@@ -35,6 +36,7 @@ class RunSummary:
     def headline(self) -> str:
         return (
             f"read {self.rows_read}, new {self.new_articles}, stored {self.stored_articles}, "
-            f"duplicates {self.duplicates}, quarantined {self.quarantined}, "
+            f"duplicates {self.duplicates} (+{self.near_duplicates} near), "
+            f"quarantined {self.quarantined}, "
             f"topics found {self.topics_found}"
         )

@@ -33,6 +33,11 @@ from pathlib import Path
 from analytics.toml_lines import line_of
 
 KINDS = ("folder", "table", "feed", "page")
+DEFAULT_GLOBS = {
+    "folder": ("**/*.txt", "**/*.md"),
+    "feed": ("**/*.xml", "**/*.rss", "**/*.atom"),
+    "page": ("**/*.html", "**/*.htm", "**/*.html.gz"),
+}
 TABLE_FORMATS = ("csv", "jsonl", "parquet")
 COLUMN_ROLES = ("text", "title", "date", "url", "source", "language", "guid")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -52,8 +57,10 @@ class Settings:
     min_date: date = date(1990, 1, 1)
     on_missing_date: str = "quarantine"
     allow_private_addresses: bool = False
+    allowed_networks: tuple[str, ...] = ()  # CIDRs exempt from the private-address guard
     timeout_seconds: float = 10.0
     retries: int = 3
+    near_duplicate_threshold: float = 0.65  # estimated Jaccard of word 3-shingles
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class Source:
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ()
     null_values: tuple[str, ...] = ()
-    include: tuple[str, ...] = ("**/*.txt", "**/*.md")
+    include: tuple[str, ...] = ()  # globs; empty means the kind's default (DEFAULT_GLOBS)
     exclude: tuple[str, ...] = ()
     extra_columns: tuple[str, ...] = ()
     fetch_pages: bool = False
@@ -104,6 +111,8 @@ def _str_list(value, loc: str) -> tuple[str, ...]:
 
 
 def _settings(raw: dict, path: str) -> Settings:
+    if "allowed_networks" in raw:
+        raw = {**raw, "allowed_networks": tuple(raw["allowed_networks"])}
     try:
         s = Settings(**{k: v for k, v in raw.items() if k != "min_date"})
     except TypeError as exc:

@@ -4,6 +4,7 @@ Layout (readable by polars, DuckDB or Spark without topicwatch, Hive-style)::
 
     data/articles/month=2025-06/part-0.parquet   one file per publication month
     data/quarantine/run_date=2025-06-05.parquet  rows rejected by that run
+    data/http_state.parquet                      ETag/Last-Modified per fetched URL
     data/.lock                                   held by the run that writes
 
 Adding articles rewrites only the months they fall in, each file atomically; a run killed
@@ -35,6 +36,7 @@ class ArticleStore:
         self.root = Path(root)
         self.articles_dir = self.root / "articles"
         self.quarantine_dir = self.root / "quarantine"
+        self.http_state_path = self.root / "http_state.parquet"
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 600.0) -> Iterator[None]:
@@ -94,3 +96,22 @@ class ArticleStore:
         rows = schema.validate(rows, "quarantine")
         path = self.quarantine_dir / f"run_date={run_date.isoformat()}.parquet"
         return atomic.write_parquet(rows.sort("source", "location"), path)
+
+    def read_http_state(self) -> dict[str, tuple[str | None, str | None]]:
+        """url -> (etag, last_modified) remembered from earlier fetches."""
+        if not self.http_state_path.exists():
+            return {}
+        df = pl.read_parquet(self.http_state_path)
+        return {u: (e, m) for u, e, m in df.select("url", "etag", "last_modified").iter_rows()}
+
+    def write_http_state(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        """Merge ``validators`` into the remembered HTTP state."""
+        if not validators:
+            return
+        state = {**self.read_http_state(), **validators}
+        df = pl.DataFrame(
+            [(u, e, m) for u, (e, m) in sorted(state.items())],
+            schema={"url": pl.String, "etag": pl.String, "last_modified": pl.String},
+            orient="row",
+        )
+        atomic.write_parquet(df, self.http_state_path)

@@ -79,16 +79,22 @@ def topic_totals(
     articles: pl.DataFrame, mentions: pl.DataFrame, topic_ids: list[str],
     labels: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """One row per topic (taxonomy order): ``topic_id, label, articles, mentions, share``.
+    """One row per topic (taxonomy order): ``topic_id, label, articles, mentions, share,
+    reach``.
 
-    Counts canonical articles only; ``share`` is of all canonical articles.
+    ``articles``, ``mentions`` and ``share`` (of all canonical articles) count canonical
+    articles only; ``reach`` adds the near duplicates (the same story re-posted).
     """
-    canon = articles.filter(pl.col("duplicate_of").is_null()).select("article_id")
-    total = canon.height
+    flagged = articles.select("article_id", _canon=pl.col("duplicate_of").is_null())
+    total = int(flagged["_canon"].sum())
     counts = (
-        mentions.join(canon, on="article_id", how="inner")
+        mentions.join(flagged, on="article_id", how="inner")
         .group_by("topic_id")
-        .agg(articles=pl.len().cast(pl.UInt32), mentions=pl.col("mentions").sum().cast(pl.UInt32))
+        .agg(
+            articles=pl.col("_canon").sum().cast(pl.UInt32),
+            mentions=pl.col("mentions").filter(pl.col("_canon")).sum().cast(pl.UInt32),
+            reach=pl.len().cast(pl.UInt32),
+        )
     )
     labels = labels or {}
     base = pl.DataFrame(
@@ -96,6 +102,6 @@ def topic_totals(
         schema={"topic_id": pl.String, "label": pl.String},
     )
     return base.join(counts, on="topic_id", how="left", maintain_order="left").with_columns(
-        pl.col("articles", "mentions").fill_null(0),
+        pl.col("articles", "mentions", "reach").fill_null(0),
         share=pl.col("articles").fill_null(0) / total if total else pl.lit(0.0),
     )

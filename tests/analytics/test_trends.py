@@ -41,4 +41,5 @@ def test_all_periods_and_empty():
 
 def test_totals():
     tot = topic_totals(_articles(), _mentions(), ["x", "y"], {"x": "Ex"})
-    assert tot.rows() == [("x", "Ex", 2, 3, 2 / 3), ("y", "y", 0, 0, 0.0)]
+    assert tot.select("topic_id", "label", "articles", "mentions", "share", "reach").rows() == [
+        ("x", "Ex", 2, 3, 2 / 3, 3), ("y", "y", 0, 0, 0.0, 0)]

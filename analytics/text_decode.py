@@ -1,0 +1,137 @@
+"""Bytes -> str for every parser: BOM, declared charset, detection, then lossy UTF-8.
+
+The result is always a valid Unicode string (no surrogates), so it survives a polars /
+Parquet round trip; U+FFFD replacement characters are counted so callers can report them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+
+REPLACEMENT = "\ufffd"
+
+_BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE BOM
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Browsers (WHATWG) read these labels as windows-1252; so do we: servers mislabel cp1252.
+_AS_CP1252 = {"latin-1", "iso8859-1", "ascii", "cp1252"}
+# cp1252's characters for bytes 0x80-0x9F, back to those bytes (the other bytes are latin-1).
+_CP1252_TO_BYTE = {
+    ord(bytes([b]).decode("cp1252")): b
+    for b in range(0x80, 0xA0)
+    if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """``text``; the ``encoding`` used; ``replacements``: U+FFFD count in ``text``."""
+
+    text: str
+    encoding: str
+    replacements: int
+    repaired: bool = False  # double-encoded UTF-8 ("CafÃ©") was undone
+
+
+def sniff_declared(data: bytes) -> str | None:
+    """The charset an XML declaration or HTML ``<meta>`` declares in the first 4 KB."""
+    head = data[:4096]
+    match = _XML_DECL.match(head) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _codec_name(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip()).name
+    except LookupError:
+        return None
+
+
+def _repair_double_utf8(text: str) -> str | None:
+    """Undo UTF-8 bytes that were decoded as cp1252/latin-1 and re-encoded ("CafÃ©").
+
+    Only when the *whole* text maps back to valid UTF-8: legitimate accented text almost
+    never does, so this does not mangle correct input.
+    """
+    if text.isascii():
+        return None
+    try:
+        fixed = text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+    return fixed if fixed != text else None
+
+
+def _done(text: str, encoding: str) -> Decoded:
+    repaired = False
+    if encoding.startswith("utf-8") and (fixed := _repair_double_utf8(text)) is not None:
+        text, repaired = fixed, True
+    return Decoded(text, encoding, text.count(REPLACEMENT), repaired)
+
+
+def _detect(data: bytes) -> str | None:
+    """charset-normalizer's guess, preferring cp1252 among equally clean candidates.
+
+    Its language coherence score ranks cp1257 above cp1252 for undeclared Portuguese
+    Latin-1 text (UOL feed); the web's default single-byte charset is the better tie-break.
+    """
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        return None
+    tied = [m for m in matches if m.chaos <= matches[0].chaos + 0.01]
+    names = ["cp1252" for m in tied if "cp1252" in m.could_be_from_charset]
+    names += [m.encoding for m in matches]
+    for name in names:
+        if (codec := _codec_name(name)) is not None:
+            try:
+                data.decode(codec)
+            except UnicodeError:
+                continue
+            return codec
+    return None
+
+
+def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
+    """Decode ``data``: BOM, else ``declared`` if it decodes cleanly, else detection.
+
+    Falls back to UTF-8 with replacement characters; never raises on bad bytes.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _done(data[len(bom) :].decode(encoding, errors="replace"), encoding)
+    candidates = []
+    name = _codec_name(declared)
+    # A UTF-16/32 label on bytes without a BOM was read as ASCII, so the label is wrong.
+    if name is not None and not name.startswith(("utf-16", "utf-32")):
+        candidates.append("cp1252" if name in _AS_CP1252 else name)
+        candidates.append(name)
+    for encoding in dict.fromkeys(candidates):
+        try:
+            return _done(data.decode(encoding), encoding)
+        except (UnicodeError, LookupError):
+            continue
+    try:
+        return _done(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        lossy = data.decode("utf-8", errors="replace")
+    # Valid multi-byte sequences beside the bad bytes mean UTF-8 with some corruption:
+    # a single-byte guess would garble every correct character to save a few bad ones.
+    if not _has_valid_multibyte(lossy) and (name := _detect(data)) is not None:
+        return _done(data.decode(name), name)
+    return _done(lossy, "utf-8")
+
+
+def _has_valid_multibyte(text: str) -> bool:
+    return any(ord(c) > 127 and c != REPLACEMENT for c in text)

@@ -1,0 +1,222 @@
+"""Shared test helpers: small report frames and required external tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from analytics import schema
+from analytics.run_summary import RunSummary, SourceOutcome
+
+TOPIC_LABELS = {
+    "air_missile_defense": "Air and missile defence",
+    "defense_spending": "Defence spending and targets",
+    "drones": "Drones and unmanned systems",
+    "sanctions": "Sanctions",
+}
+HOSTILE_TITLE = r"Budget $x$ and $$ 5 \input{x} <script>alert(1)</script>"
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool; skip the test without it locally, fail under CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        reason = f"{name} not installed (apt-get install poppler-utils)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true requires it")
+        pytest.skip(reason)
+    return path
+
+
+def _ts(day: int) -> datetime:
+    return datetime(2025, 6, 1, 9, 0, tzinfo=UTC) + timedelta(days=day - 1)
+
+
+def articles(titles: list[str] | None = None) -> pl.DataFrame:
+    titles = titles or [
+        "NATO allies agree 5% target",
+        "Patriot batteries shot down drones",
+        "New sanctions package",
+        "Drone factory opens",
+        "Air defence gaps remain",
+    ]
+    n = len(titles)
+    frame = pl.DataFrame(
+        {
+            "article_id": [f"a{i}" for i in range(n)],
+            "source": ["wire"] * n,
+            "url": [f"https://example.org/{i}" for i in range(n)],
+            "title": titles,
+            "published_at": [_ts(2 + 5 * i) for i in range(n)],
+            "text": ["Some text. " * 20] * n,
+            "language": ["en"] * n,
+            "duplicate_of": [None] * n,
+            "location": [f"feed.jsonl:{i + 1}" for i in range(n)],
+        },
+    )
+    # conform: columns the contract gained since this helper was written come as nulls.
+    return schema.conform(frame, "articles")
+
+
+def topic_mentions() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "article_id": ["a0", "a1", "a1", "a2", "a3", "a4", "a4"],
+            "topic_id": [
+                "defense_spending", "air_missile_defense", "drones", "sanctions", "drones",
+                "air_missile_defense", "drones",
+            ],
+            "mentions": [3, 4, 2, 1, 5, 2, 1],
+            "matched": [
+                "spending", "Patriot", "drones", "sanctions", "drone", "air defence", "UAV",
+            ],
+            "evidence": [
+                "Allies agreed to spend 5% of GDP on defence by 2035.",
+                "Patriot batteries shot down 12 drones overnight.",
+                "Drones hit the depot.",
+                "The EU adopted a new sanctions package.",
+                "A drone factory opened in the west.",
+                "Air defence gaps remain over the east.",
+                "A UAV was seen.",
+            ],
+        },
+        schema=schema.TOPIC_MENTIONS,
+    )
+
+
+def claims(snippet: str = "Allies agreed to spend 5% of GDP on defence by 2035.") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "article_id": ["a0", "a0", "a2"],
+            "claim_type": ["defense_spending_gdp"] * 3,
+            "value": [5.0, 3.5, 2.0],
+            "unit": ["% of GDP"] * 3,
+            "target_year": [2035, 2035, None],
+            "snippet": [snippet, "Core spending of 3.5% by 2035.", "At least 2% of GDP."],
+        },
+        schema=schema.CLAIMS,
+    )
+
+
+def topic_trends() -> pl.DataFrame:
+    weeks = [date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16), date(2025, 6, 23)]
+    rows = []
+    for i, week in enumerate(weeks):
+        for j, topic in enumerate(TOPIC_LABELS):
+            n = (i * (j + 1) + j) % 4
+            rows.append((week, "week", topic, n, n * 2, n / 5))
+    return pl.DataFrame(rows, schema=schema.TOPIC_TRENDS, orient="row")
+
+
+def themes() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "theme_id": [0, 1, -1],
+            "label": ["air defence drones", "spending target", "outliers"],
+            "top_terms": [
+                ["air", "defence", "drones", "patriot"], ["spending", "gdp", "target"], [],
+            ],
+            "size": [3, 1, 1],
+        },
+        schema=schema.THEMES,
+    )
+
+
+def article_themes() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "article_id": ["a0", "a1", "a2", "a3", "a4"],
+            "theme_id": [1, 0, -1, 0, 0],
+            "weight": [0.9, 0.8, 0.0, 0.7, 0.6],
+        },
+        schema=schema.ARTICLE_THEMES,
+    )
+
+
+def quarantine() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source": ["wire", "wire"],
+            "location": ["feed.jsonl:7", "feed.jsonl:9"],
+            "reason": ["missing text", "unparseable date"],
+        },
+        schema=schema.QUARANTINE,
+    )
+
+
+def tables(**overrides: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    frames = {
+        "articles": articles(),
+        "topic_mentions": topic_mentions(),
+        "claims": claims(),
+        "topic_trends": topic_trends(),
+        "themes": themes(),
+        "article_themes": article_themes(),
+        "quarantine": quarantine(),
+    }
+    frames.update(overrides)
+    return frames
+
+
+def empty_tables() -> dict[str, pl.DataFrame]:
+    names = ["articles", "topic_mentions", "claims", "topic_trends", "themes",
+             "article_themes", "quarantine"]
+    return {name: schema.empty(name) for name in names}
+
+
+def summary(**overrides: object) -> RunSummary:
+    values: dict[str, object] = {
+        "run_date": date(2025, 7, 1),
+        "corpus": "seeds/sources.toml",
+        "parameters": {"period": "week", "min_articles_for_themes": "5"},
+        "rows_read": 9,
+        "new_articles": 5,
+        "stored_articles": 5,
+        "duplicates": 2,
+        "quarantined": 2,
+        "quarantine_reasons": {"missing text": 1, "unparseable date": 1},
+        "sources": (
+            SourceOutcome("wire", "jsonl", "degraded", 9, "2 rows quarantined"),
+            SourceOutcome("blog", "rss", "failed", 0, "HTTP 503"),
+        ),
+        "date_min": date(2025, 6, 2),
+        "date_max": date(2025, 6, 22),
+        "topics_found": 4,
+    }
+    values.update(overrides)
+    return RunSummary(**values)  # type: ignore[arg-type]
+
+
+def require_path(path, what: str = "shared corpus"):
+    """``path`` if it exists; skip the test without it locally, fail under CI=true."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        reason = f"{what} not found at {path} (the shared folder sits beside the repository)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true requires it")
+        pytest.skip(reason)
+    return path
+
+
+def fixture_header(data: bytes) -> tuple[str, dict[str, tuple[str, str]]]:
+    """(description, {key: (operator, value)}) from a fixture's header comment.
+
+    The comment reads ``Description: ... Expect: key=value; key>=value``; values are ASCII
+    with ``\\uXXXX`` escapes, so the header reads the same whatever the file's encoding.
+    """
+    import re
+
+    text = data.replace(b"\x00", b"").decode("latin-1")
+    match = re.search(r"Description:\s*(.*?)\s*Expect:\s*(.*?)\s*-->", text, re.S)
+    assert match, "fixture lacks its 'Description: ... Expect: ...' header comment"
+    expect = {}
+    for item in match.group(2).split(";"):
+        key, op, value = re.match(r"\s*(\w+)\s*(>=|=)\s*(.*?)\s*$", item, re.S).groups()
+        expect[key] = (op, value.encode("latin-1").decode("unicode_escape"))
+    return " ".join(match.group(1).split()), expect

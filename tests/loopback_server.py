@@ -1,0 +1,135 @@
+"""A real HTTP server on 127.0.0.1 (port 0) with scripted replies per path.
+
+The local twin of the web for fetcher tests: a path gets a sequence of replies (the last
+one repeats) or a function of the request; every request is recorded, and so are the
+bytes a streamed body managed to send before the client hung up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Reply:
+    """``delay``: seconds before answering (a hang); ``stream_bytes``: a body of that many
+    bytes sent in chunks without Content-Length (for size caps)."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    stream_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    path: str
+    headers: dict[str, str]
+
+
+Route = list[Reply] | Callable[[Recorded], Reply]
+CHUNK = 64 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        request = Recorded(self.path, {k.lower(): v for k, v in self.headers.items()})
+        reply = self.server.owner.reply_for(request)
+        if reply.delay and self.server.owner.stopping.wait(reply.delay):
+            return
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if not reply.stream_bytes:
+                self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if reply.stream_bytes:
+                self._stream(reply.stream_bytes)
+            else:
+                self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout or size cap): that is what the test wants
+
+    def _stream(self, total: int) -> None:
+        sent = 0
+        while sent < total:
+            n = min(CHUNK, total - sent)
+            self.wfile.write(b"x" * n)
+            sent += n
+            self.server.owner.record_sent(self.path, sent)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: LoopbackServer
+
+
+class LoopbackServer:
+    """Use as a context manager; ``url(path)`` gives the address to fetch."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, Route] = {}
+        self._served: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.requests: list[Recorded] = []
+        self.sent_bytes: dict[str, int] = {}
+        self.stopping = threading.Event()
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.owner = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def script(self, path: str, *replies: Reply | int) -> None:
+        """Replies for ``path`` in order (an int is a bare status); the last repeats."""
+        self._routes[path] = [r if isinstance(r, Reply) else Reply(r) for r in replies]
+
+    def route(self, path: str, handler: Callable[[Recorded], Reply]) -> None:
+        self._routes[path] = handler
+
+    def hits(self, path: str) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def reply_for(self, request: Recorded) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            route = self._routes.get(request.path)
+            if route is None:
+                return Reply(404, b"no such path")
+            if callable(route):
+                return route(request)
+            n = self._served.get(request.path, 0)
+            self._served[request.path] = n + 1
+            return route[min(n, len(route) - 1)]
+
+    def record_sent(self, path: str, sent: int) -> None:
+        with self._lock:
+            self.sent_bytes[path] = sent
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
