@@ -1,0 +1,262 @@
+"""The report's sections as A4 pages: frames and the run summary in, ``Figure`` pages out.
+
+Section order: title, topics table, charts (topic totals, topic trends, spending claims),
+spending claims table, themes, data quality. Every section renders "no data" pages for
+empty frames rather than failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+from matplotlib.figure import Figure
+
+from analytics import charts
+from analytics.report_layout import Column, Flow, add_footers, chart_page
+from analytics.report_text import fmt_date, fmt_int, fmt_number, fmt_pct, plural
+from analytics.run_summary import RunSummary
+
+EVIDENCE_TOPICS = 10  # topics (by articles) whose evidence sentence the table shows
+MAX_CLAIM_ROWS = 200
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one report shows; frames follow analytics.schema."""
+
+    articles: pl.DataFrame
+    topic_mentions: pl.DataFrame
+    claims: pl.DataFrame
+    topic_trends: pl.DataFrame
+    themes: pl.DataFrame
+    article_themes: pl.DataFrame
+    quarantine: pl.DataFrame
+    topic_labels: Mapping[str, str]
+    summary: RunSummary
+    theme_status: str = ""
+    colors: Mapping[str, charts.Color] = field(default_factory=dict)
+
+    @property
+    def articles_total(self) -> int | None:
+        return self.articles.get_column("article_id").n_unique() or None
+
+    def date_range(self) -> tuple[date | None, date | None]:
+        if self.summary.date_min is not None or self.summary.date_max is not None:
+            return self.summary.date_min, self.summary.date_max
+        published = self.articles.get_column("published_at").drop_nulls()
+        if published.len() == 0:
+            return None, None
+        return published.min().date(), published.max().date()  # type: ignore[union-attr]
+
+
+MAX_TITLE_PARAMETERS = 12
+
+
+def title_pages(data: ReportData, contents: list[tuple[str, int]], *, title: str) -> list[Figure]:
+    """Title, corpus, date range, article counts, run parameters and the contents list."""
+    s = data.summary
+    flow = Flow(title)
+    flow.paragraph(s.corpus or "(unnamed corpus)", size=14, max_lines=3)
+    first, last = data.date_range()
+    published = f"{fmt_date(first)} to {fmt_date(last)}" if first or last else "no articles"
+    flow.key_values([("Run date", fmt_date(s.run_date)), ("Articles published", published)],
+                    size=11)
+    flow.space(0.15)
+    flow.heading("Articles")
+    flow.key_values([
+        ("Rows read this run", fmt_int(s.rows_read)),
+        ("New articles", fmt_int(s.new_articles)),
+        ("Stored articles (all runs)", fmt_int(s.stored_articles)),
+        ("Duplicates", fmt_int(s.duplicates)),
+        ("Quarantined rows", fmt_int(s.quarantined)),
+        ("Topics found", fmt_int(s.topics_found)),
+        ("Themes", data.theme_status or plural(_real_themes(data).height, "theme")),
+    ])
+    flow.heading("Run parameters")
+    params = [(str(k), str(v)) for k, v in s.parameters.items()]
+    if len(params) > MAX_TITLE_PARAMETERS:
+        extra = len(params) - MAX_TITLE_PARAMETERS + 1
+        params = params[: MAX_TITLE_PARAMETERS - 1] + [(f"… {extra} more", "see summary.md")]
+    flow.key_values(params or [("(none)", "")], max_lines=1)
+    flow.heading("Contents")
+    flow.key_values([(name, f"page {page}") for name, page in contents])
+    return flow.pages
+
+
+def topic_pages(data: ReportData) -> list[Figure]:
+    table = charts.topic_totals_table(data.topic_mentions, data.topic_labels,
+                                      articles_total=data.articles_total)
+    flow = Flow("Topics")
+    n = data.articles_total or 0
+    flow.paragraph(
+        f"{plural(n, 'article')} in the report. A topic counts an article when the article's "
+        "own text names it at least once; share is of all articles. The evidence is the "
+        f"sentence that mentions the topic most, shown for the top {EVIDENCE_TOPICS} topics.")
+    if data.topic_mentions.height == 0:
+        flow.paragraph("no data: no topic mentions in this run", size=10, color="0.4")
+    columns = [Column("Topic", 1.8, max_lines=2), Column("Articles", 0.65, "right"),
+               Column("Mentions", 0.7, "right"), Column("Share", 0.6, "right"),
+               Column("Evidence", 3.12, max_lines=3)]
+    rows = []
+    for i, r in enumerate(table.iter_rows(named=True)):
+        evidence = r["evidence"] if i < EVIDENCE_TOPICS and r["articles"] and r["evidence"] else ""
+        rows.append([r["label"], fmt_int(r["articles"]), fmt_int(r["mentions"]),
+                     fmt_pct(r["share"]), f"“{evidence}”" if evidence else ""])
+    flow.table(columns, rows, empty="no data: the taxonomy has no topics")
+    return flow.pages
+
+
+def chart_pages(data: ReportData) -> list[Figure]:
+    shown = data.topic_mentions.filter(pl.col("mentions") > 0)["topic_id"].n_unique()
+    period = charts.choose_period(data.topic_trends)
+    return [
+        chart_page(
+            lambda sf: charts.topic_totals_chart(
+                data.topic_mentions, data.topic_labels, articles_total=data.articles_total,
+                colors=data.colors, fig=sf),
+            chart_height=1.8 + 0.32 * shown,
+            note="Each bar counts the articles that mention the topic at least once; the "
+                 "percentage is the share of all articles in the report. Topic colours are "
+                 "the same in every chart.",
+        ),
+        chart_page(
+            lambda sf: charts.topic_trends_chart(
+                data.topic_trends, data.topic_labels, period=period, colors=data.colors,
+                legend="below", fig=sf),
+            chart_height=7.5,
+            note=f"Each line counts the articles per {period or 'period'} that mention the "
+                 "topic; periods without articles count as zero. The period follows the date "
+                 "range: days under three weeks, weeks up to two years, months beyond.",
+        ),
+        chart_page(
+            lambda sf: charts.spending_claims_chart(data.claims, fig=sf),
+            chart_height=5.5,
+            note="Each dot is a numeric spending claim found in an article (for example "
+                 "'3.5% of GDP by 2035'), placed at the year the claim targets; larger dots "
+                 "and ×n marks stand for several identical claims. The claims themselves, "
+                 "with their sentences, follow.",
+        ),
+    ]
+
+
+def claims_pages(data: ReportData) -> list[Figure]:
+    claims = data.claims.join(
+        data.articles.select("article_id", "title", "published_at").unique("article_id",
+                                                                            keep="first"),
+        on="article_id", how="left",
+    ).sort(["published_at", "article_id", "value"], descending=[True, False, True],
+           nulls_last=True)
+    flow = Flow("Spending claims")
+    articles = claims["article_id"].n_unique()
+    flow.paragraph(f"{plural(claims.height, 'claim')} in {plural(articles, 'article')}, "
+                   "newest article first.")
+    columns = [Column("Value", 0.55, "right"), Column("Unit", 0.8, max_lines=2),
+               Column("Year", 0.45, "right"), Column("Sentence", 2.85, max_lines=4),
+               Column("Article", 1.42, max_lines=3), Column("Published", 0.8)]
+    rows = [
+        [fmt_number(r["value"]), r["unit"] or "", str(r["target_year"] or "–"),
+         r["snippet"] or "", r["title"] or r["article_id"], fmt_date(r["published_at"])]
+        for r in claims.head(MAX_CLAIM_ROWS).iter_rows(named=True)
+    ]
+    flow.table(columns, rows, empty="no data: no spending claims found in this run")
+    if claims.height > MAX_CLAIM_ROWS:
+        flow.paragraph(f"{claims.height - MAX_CLAIM_ROWS:,} more claims in tables/claims.csv.")
+    return flow.pages
+
+
+def _real_themes(data: ReportData) -> pl.DataFrame:
+    return data.themes.filter(pl.col("theme_id") >= 0)
+
+
+def theme_pages(data: ReportData) -> list[Figure]:
+    real = _real_themes(data).sort(["size", "theme_id"], descending=[True, False])
+    if real.height == 0:
+        flow = Flow("Themes")
+        flow.paragraph(f"no data: {data.theme_status or 'no themes in this run'}", size=12,
+                       color="0.3")
+        flow.paragraph("Themes group articles by shared vocabulary; they need enough "
+                       "articles to be meaningful.")
+        return flow.pages
+    chart = chart_page(
+        lambda sf: charts.themes_chart(data.themes, status=data.theme_status, fig=sf),
+        chart_height=1.6 + 0.55 * min(real.height, 15),
+        note="Themes group articles by shared vocabulary; each bar counts a theme's "
+             "articles and lists the terms that characterise it. Articles that fit no theme "
+             "are counted as outliers.",
+    )
+    example = (
+        data.article_themes.filter(pl.col("theme_id") >= 0)
+        .join(data.articles.select("article_id", "title"), on="article_id", how="inner")
+        .sort(["theme_id", "weight", "article_id"], descending=[False, True, False],
+              nulls_last=True)
+        .group_by("theme_id", maintain_order=True).first()
+        .select("theme_id", "title")
+    )
+    real = real.join(example, on="theme_id", how="left")
+    flow = Flow("Themes")
+    columns = [Column("Theme", 0.5, "right"), Column("Label", 1.6, max_lines=2),
+               Column("Articles", 0.65, "right"), Column("Top terms", 2.0, max_lines=3),
+               Column("Most typical article", 2.12, max_lines=3)]
+    rows = [[str(r["theme_id"]), r["label"] or "", fmt_int(r["size"]),
+             ", ".join(r["top_terms"] or []), r["title"] or ""]
+            for r in real.iter_rows(named=True)]
+    flow.table(columns, rows)
+    return [chart, *flow.pages]
+
+
+def quality_pages(data: ReportData) -> list[Figure]:
+    s = data.summary
+    flow = Flow("Data quality")
+    flow.key_values([
+        ("Rows read", fmt_int(s.rows_read)), ("New articles", fmt_int(s.new_articles)),
+        ("Stored articles", fmt_int(s.stored_articles)), ("Duplicates", fmt_int(s.duplicates)),
+        ("Quarantined rows", fmt_int(s.quarantined)),
+    ])
+    q = data.quarantine
+    reasons = dict(s.quarantine_reasons) or dict(q.group_by("reason").len().iter_rows())
+    where = dict(q.sort("location").group_by("reason", maintain_order=True)
+                 .agg(pl.col("location").first()).iter_rows())
+    flow.heading("Quarantined rows by reason")
+    flow.table(
+        [Column("Reason", 3.4, max_lines=2), Column("Rows", 0.7, "right"),
+         Column("First location", 2.77, max_lines=2)],
+        [[str(reason), fmt_int(n), where.get(reason) or ""]
+         for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], str(kv[0])))],
+        empty="none: no rows were quarantined",
+    )
+    flow.heading("Sources")
+    flow.table(
+        [Column("Source", 1.5, max_lines=2), Column("Kind", 0.7), Column("Status", 0.75),
+         Column("Rows read", 0.75, "right"), Column("Message", 3.17, max_lines=3)],
+        [[o.source, o.kind, o.status, fmt_int(o.rows_read), o.message] for o in s.sources],
+        empty="no data: the run summary lists no sources",
+    )
+    return flow.pages
+
+
+def build_pages(data: ReportData, *, title: str = "topicwatch report") -> list[Figure]:
+    """All pages in order, with a contents list on the title page and page-numbered footers."""
+    sections = [
+        ("Topics", topic_pages(data)),
+        ("Charts", chart_pages(data)),
+        ("Spending claims", claims_pages(data)),
+        ("Themes", theme_pages(data)),
+        ("Data quality", quality_pages(data)),
+    ]
+    def contents(first_page: int) -> list[tuple[str, int]]:
+        entries, page = [], first_page
+        for name, pages in sections:
+            entries.append((name, page))
+            page += len(pages)
+        return entries
+
+    pages = title_pages(data, contents(2), title=title)
+    if len(pages) > 1:  # only with very long corpus names or parameters
+        pages = title_pages(data, contents(1 + len(pages)), title=title)
+    for _, section in sections:
+        pages.extend(section)
+    add_footers(pages, f"{title} · {data.summary.corpus} · run {fmt_date(data.summary.run_date)}")
+    return pages

@@ -1,0 +1,227 @@
+"""Write one run's report: report.pdf, charts/*.png, tables/*.parquet and .csv, summary.md.
+
+The IO layer over :mod:`analytics.charts` and :mod:`analytics.report_pages`. Every file is
+written atomically and replaced, never appended; files a previous report left in
+``charts/`` or ``tables/`` that this one does not write are removed. With
+``SOURCE_DATE_EPOCH`` set (or not), the same inputs give byte-identical PDF and PNG files:
+no timestamps, no software versions in PNGs, fixed fonts, the Agg renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from analytics import atomic, charts, schema
+from analytics.report_pages import ReportData, build_pages
+from analytics.report_text import fmt_date, fmt_int, fmt_number, fmt_pct, md_escape
+from analytics.run_summary import RunSummary
+
+REPORT_TABLES = ("articles", "topic_mentions", "claims", "topic_trends", "themes",
+                 "article_themes", "quarantine")
+# Columns the report reads from each table (the rest of the contract may evolve freely).
+NEEDS = {
+    "articles": ("article_id", "title", "published_at"),
+    "topic_mentions": ("article_id", "topic_id", "mentions", "evidence"),
+    "claims": ("article_id", "claim_type", "value", "unit", "target_year", "snippet"),
+    "topic_trends": ("period_start", "period", "topic_id", "articles"),
+    "themes": ("theme_id", "label", "top_terms", "size"),
+    "article_themes": ("article_id", "theme_id", "weight"),
+    "quarantine": ("source", "location", "reason"),
+}
+PNG_DPI = 150
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Paths of everything one report wrote."""
+
+    out_dir: Path
+    pdf: Path
+    summary_md: Path
+    pages: int
+    charts: dict[str, Path] = field(default_factory=dict)
+    tables: dict[str, Path] = field(default_factory=dict)  # name -> Parquet
+    csv: dict[str, Path] = field(default_factory=dict)  # name -> CSV beside it
+
+
+def write_report(
+    out_dir: Path,
+    *,
+    tables: Mapping[str, pl.DataFrame],
+    topic_labels: Mapping[str, str],
+    summary: RunSummary,
+    theme_status: str | None = None,
+    title: str = "topicwatch report",
+    png_dpi: int = PNG_DPI,
+) -> ReportFiles:
+    """Write the report for one run into ``out_dir`` (e.g. ``reports/<run-date>/``).
+
+    ``tables`` holds frames following analytics.schema by name; absent report tables
+    count as empty, extra tables are saved too. ``theme_status`` (default
+    ``summary.theme_status``) explains missing themes. Raises ``schema.SchemaError``
+    naming any missing or mistyped column the report needs.
+    """
+    out_dir = Path(out_dir)
+    frames = {name: _checked(tables.get(name), name) for name in REPORT_TABLES}
+    order = charts.topic_order(
+        topic_labels, frames["topic_mentions"]["topic_id"], frames["topic_trends"]["topic_id"]
+    )
+    data = ReportData(
+        **frames,
+        topic_labels=dict(topic_labels),
+        summary=summary,
+        theme_status=theme_status if theme_status is not None else summary.theme_status,
+        colors=charts.topic_colors(order),
+    )
+    table_paths, csv_paths = _write_tables(out_dir / "tables", {**frames, **tables})
+    chart_paths = _write_charts(out_dir / "charts", data, png_dpi)
+    pages = build_pages(data, title=title)
+    pdf = _write_pdf(out_dir / "report.pdf", pages, title=f"{title} {summary.run_date}")
+    summary_md = atomic.write_text(out_dir / "summary.md", summary_markdown(data, title=title))
+    _remove_stale(out_dir / "charts", set(chart_paths.values()))
+    _remove_stale(out_dir / "tables", set(table_paths.values()) | set(csv_paths.values()))
+    return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths)
+
+
+def _checked(df: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    if df is None:
+        return schema.empty(name)
+    contract = schema.TABLES[name]
+    problems = [
+        f"missing column {c!r}" if c not in df.columns
+        else f"column {c!r} is {df.schema[c]}, expected {contract[c]}"
+        for c in NEEDS[name]
+        if c not in df.columns or df.schema[c] != contract[c]
+    ]
+    if problems:
+        raise schema.SchemaError(f"{name} (for the report): " + "; ".join(problems))
+    return df
+
+
+def csv_ready(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with list columns joined by "; " and structs as JSON, so CSV can hold it."""
+    cols = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.List | pl.Array):
+            cols.append(pl.col(name).cast(pl.List(pl.String)).list.join("; ").alias(name))
+        elif isinstance(dtype, pl.Struct):
+            cols.append(pl.col(name).struct.json_encode().alias(name))
+        else:
+            cols.append(pl.col(name))
+    return df.select(cols)
+
+
+def _write_tables(folder: Path, frames: Mapping[str, pl.DataFrame]):
+    parquet, csv = {}, {}
+    for name in sorted(frames):
+        df = frames[name]
+        parquet[name] = atomic.write_parquet(df, folder / f"{name}.parquet")
+        ready = csv_ready(df)
+        csv[name] = atomic.write_with(folder / f"{name}.csv", ready.write_csv)
+    return parquet, csv
+
+
+def _save_png(fig: Figure, dest: Path, dpi: int) -> Path:
+    charts.freeze_layout(fig)
+    with charts.style():
+        return atomic.write_with(
+            dest, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+        )
+
+
+def _write_charts(folder: Path, data: ReportData, dpi: int) -> dict[str, Path]:
+    builders: dict[str, Callable[[], Figure]] = {
+        "topic_totals": lambda: charts.topic_totals_chart(
+            data.topic_mentions, data.topic_labels, articles_total=data.articles_total,
+            colors=data.colors),
+        "topic_trends": lambda: charts.topic_trends_chart(
+            data.topic_trends, data.topic_labels, colors=data.colors),
+        "themes": lambda: charts.themes_chart(data.themes, status=data.theme_status),
+        "spending_claims": lambda: charts.spending_claims_chart(data.claims),
+    }
+    return {name: _save_png(build(), folder / f"{name}.png", dpi)
+            for name, build in builders.items()}
+
+
+def _write_pdf(dest: Path, pages: list[Figure], *, title: str) -> Path:
+    # No dates in the metadata: reruns of the same inputs give the same bytes even without
+    # SOURCE_DATE_EPOCH; the run date is on the title page.
+    metadata = {"Title": title, "Creator": "topicwatch", "CreationDate": None, "ModDate": None}
+
+    for page in pages:
+        charts.freeze_layout(page)
+
+    def write(tmp: Path) -> None:
+        with charts.style(), PdfPages(tmp, metadata=metadata) as pdf:
+            for page in pages:
+                pdf.savefig(page)
+
+    return atomic.write_with(dest, write)
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    for path in folder.glob("*"):
+        if path.suffix in {".png", ".parquet", ".csv"} and path not in keep:
+            path.unlink(missing_ok=True)
+
+
+def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> str:
+    """Headline numbers, the topic table, claims and themes as Markdown (text escaped)."""
+    s = data.summary
+    first, last = data.date_range()
+    lines = [
+        f"# {md_escape(title)}: {md_escape(s.corpus)}",
+        "",
+        f"Run date {fmt_date(s.run_date)}; articles published {fmt_date(first)} to "
+        f"{fmt_date(last)}.",
+        "",
+        "| read | new | stored | duplicates | quarantined | topics found |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {s.rows_read:,} | {s.new_articles:,} | {s.stored_articles:,} | {s.duplicates:,} "
+        f"| {s.quarantined:,} | {s.topics_found:,} |",
+        "",
+        "## Topics",
+        "",
+    ]
+    table = charts.topic_totals_table(data.topic_mentions, data.topic_labels,
+                                      articles_total=data.articles_total)
+    if data.topic_mentions.height == 0:
+        lines += ["No data: no topic mentions in this run.", ""]
+    lines += ["| topic | articles | mentions | share | evidence |", "|---|---:|---:|---:|---|"]
+    for r in table.iter_rows(named=True):
+        lines.append(f"| {md_escape(r['label'])} | {fmt_int(r['articles'])} | "
+                     f"{fmt_int(r['mentions'])} | {fmt_pct(r['share'])} | "
+                     f"{md_escape(r['evidence'], 160)} |")
+    lines += ["", "## Spending claims", ""]
+    if data.claims.height == 0:
+        lines.append("No data: no spending claims found in this run.")
+    else:
+        lines += ["| value | unit | target year | sentence |", "|---:|---|---:|---|"]
+        for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
+                named=True):
+            lines.append(f"| {fmt_number(r['value'])} | {md_escape(r['unit'])} | "
+                         f"{r['target_year'] or '–'} | {md_escape(r['snippet'], 200)} |")
+    lines += ["", "## Themes", ""]
+    real = data.themes.filter(pl.col("theme_id") >= 0).sort("theme_id")
+    if real.height == 0:
+        lines.append(f"No data: {md_escape(data.theme_status or 'no themes in this run')}.")
+    for r in real.iter_rows(named=True):
+        terms = md_escape(", ".join(r["top_terms"] or []), 120)
+        lines.append(f"- theme {r['theme_id']} ({r['size']:,} articles): "
+                     f"{md_escape(r['label'], 80)}: {terms}")
+    lines += ["", "## Data quality", ""]
+    for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"- quarantined, {md_escape(reason)}: {n:,}")
+    for o in s.sources:
+        lines.append(f"- source {md_escape(o.source)} ({md_escape(o.kind)}): {o.status}, "
+                     f"{o.rows_read:,} rows read {md_escape(o.message)}".rstrip())
+    if s.parameters:
+        lines += ["", "## Run parameters", ""]
+        lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in s.parameters.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,203 @@
+"""write_report: every file written, PDF pages render and are not blank, text stays literal,
+reruns are byte-identical and replace, never append."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import polars as pl
+import pytest
+
+from analytics import schema
+from analytics.report_writer import ReportFiles, csv_ready, write_report
+from tests import helpers as h
+
+# title, topics, 3 chart pages, claims, themes chart + themes table, data quality
+FULL_PAGES = 9
+# as above, but themes is a single "not enough articles" page
+EMPTY_PAGES = 8
+ROOT = Path(__file__).resolve().parents[2]
+CHARTS = {"topic_totals", "topic_trends", "themes", "spending_claims"}
+
+
+def _write(out: Path, **kwargs) -> ReportFiles:
+    kwargs.setdefault("tables", h.tables())
+    kwargs.setdefault("topic_labels", h.TOPIC_LABELS)
+    kwargs.setdefault("summary", h.summary())
+    return write_report(out, **kwargs)
+
+
+def _pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    cmd = [h.require_tool("pdftotext"), "-layout"]
+    if first:
+        cmd += ["-f", str(first), "-l", str(last or first)]
+    return subprocess.run([*cmd, str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def _page_images(pdf: Path, out: Path) -> list[Path]:
+    tool = h.require_tool("pdftoppm")
+    subprocess.run([tool, "-r", "40", "-png", str(pdf), str(out / "page")], check=True)
+    return sorted(out.glob("page-*.png"))
+
+
+def _body_ink(png: Path) -> int:
+    """Non-white pixels above the footer (the footer alone must not make a page count)."""
+    img = mpimg.imread(png)[..., :3]
+    body = img[: int(img.shape[0] * 0.9)]
+    return int((body.min(axis=2) < 0.9).sum())
+
+
+def _digests(files: ReportFiles) -> dict[str, str]:
+    paths = [files.pdf, *files.charts.values()]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> ReportFiles:
+    return _write(tmp_path_factory.mktemp("report") / "2025-07-01")
+
+
+def test_writes_every_file(report):
+    out = report.out_dir
+    assert report.pdf == out / "report.pdf" and report.pdf.stat().st_size > 0
+    assert set(report.charts) == CHARTS
+    for name, path in report.charts.items():
+        assert path == out / "charts" / f"{name}.png"
+        assert path.read_bytes().startswith(b"\x89PNG")
+    assert set(report.tables) == set(h.tables())
+    for name, path in report.tables.items():
+        assert path == out / "tables" / f"{name}.parquet"
+        assert pl.read_parquet(path).equals(h.tables()[name])
+        assert report.csv[name] == path.with_suffix(".csv") and report.csv[name].exists()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_csv_joins_list_columns(report):
+    themes = pl.read_csv(report.csv["themes"])
+    assert themes["top_terms"][0] == "air; defence; drones; patriot"
+    frame = pl.DataFrame({"a": [["x", "y"], None]}, schema={"a": pl.List(pl.String)})
+    assert csv_ready(frame)["a"].to_list() == ["x; y", None]
+
+
+def test_summary_markdown_has_numbers_topics_and_claims(report):
+    md = report.summary_md.read_text()
+    assert "| 9 | 5 | 5 | 2 | 2 | 4 |" in md
+    assert "Drones and unmanned systems | 3 | 8 | 60.0%" in md
+    assert "Core spending of 3.5% by 2035." in md
+
+
+def test_pdf_pages_render_and_are_not_blank(report, tmp_path):
+    pages = _page_images(report.pdf, tmp_path)
+    assert report.pages == FULL_PAGES
+    assert len(pages) == FULL_PAGES
+    for page in pages:
+        assert _body_ink(page) > 200, f"{page.name} looks blank"
+
+
+def test_title_page_names_corpus_run_date_and_counts(report):
+    text = _pdftotext(report.pdf, 1)
+    assert "seeds/sources.toml" in text
+    assert "2025-07-01" in text
+    assert "2025-06-02 to 2025-06-22" in text
+    assert "Rows read this run" in text and "period" in text
+    assert "page 1 of 9" in text
+
+
+def test_pdf_has_every_section(report):
+    text = _pdftotext(report.pdf)
+    for heading in ("Topics", "Articles per topic", "Articles per topic over time",
+                    "Spending claims", "Themes and their top terms", "Data quality",
+                    "Patriot batteries shot down", "HTTP 503", "missing text"):
+        assert heading in text, heading
+
+
+def test_hostile_titles_print_literally(tmp_path):
+    arts = h.articles([h.HOSTILE_TITLE, "plain", "W" * 3000, "b", "c"])
+    claims = h.claims(snippet=h.HOSTILE_TITLE)
+    labels = {**h.TOPIC_LABELS, "drones": "Drones $x$"}
+    files = _write(tmp_path / "r", tables=h.tables(articles=arts, claims=claims),
+                   topic_labels=labels, summary=h.summary(corpus="corpus $x$ \\input{x}"))
+    text = _pdftotext(files.pdf)
+    assert "$x$" in text
+    assert "\\input{x}" in text
+    assert "<script>alert(1)</script>" in text
+    assert "corpus $x$ \\input{x}" in _pdftotext(files.pdf, 1)
+    md = files.summary_md.read_text()
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    for page in _page_images(files.pdf, tmp_path):
+        assert _body_ink(page) > 200
+
+
+def test_empty_inputs_say_no_data(tmp_path):
+    summary = h.summary(rows_read=0, new_articles=0, stored_articles=0, duplicates=0,
+                        quarantined=0, quarantine_reasons={}, sources=(), date_min=None,
+                        date_max=None, topics_found=0)
+    files = _write(tmp_path / "r", tables=h.empty_tables(), summary=summary,
+                   theme_status="not enough articles for themes (0 articles)")
+    assert files.pages == EMPTY_PAGES
+    text = _pdftotext(files.pdf)
+    assert text.count("no data") >= 5
+    assert "not enough articles for themes (0 articles)" in text
+    assert "no articles" in _pdftotext(files.pdf, 1)
+    assert "No data: no spending claims" in files.summary_md.read_text()
+    for page in _page_images(files.pdf, tmp_path):
+        assert _body_ink(page) > 100
+
+
+def test_missing_tables_count_as_empty(tmp_path):
+    files = _write(tmp_path / "r", tables={"articles": h.articles()})
+    assert files.pages == EMPTY_PAGES
+    assert pl.read_parquet(files.tables["claims"]).schema == schema.empty("claims").schema
+
+
+def test_a_missing_column_is_named(tmp_path):
+    broken = h.topic_mentions().drop("evidence")
+    with pytest.raises(schema.SchemaError, match="topic_mentions.*'evidence'"):
+        _write(tmp_path / "r", tables=h.tables(topic_mentions=broken))
+    assert not (tmp_path / "r" / "report.pdf").exists()
+
+
+def test_rerun_is_byte_identical_and_replaces(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751328000")
+    first = _digests(_write(tmp_path / "a"))
+    stale = [tmp_path / "a" / "charts" / "old.png", tmp_path / "a" / "tables" / "gone.csv"]
+    for path in stale:
+        path.write_bytes(b"stale")
+    again = _write(tmp_path / "a")
+    assert _digests(again) == first
+    # A fresh process too: layout solvers can differ in the last bits between processes.
+    script = (
+        "import sys, hashlib; from pathlib import Path; from tests import helpers as h;"
+        "from analytics.report_writer import write_report;"
+        "f = write_report(Path(sys.argv[1]), tables=h.tables(), topic_labels=h.TOPIC_LABELS,"
+        " summary=h.summary());"
+        "[print(p.name, hashlib.sha256(p.read_bytes()).hexdigest())"
+        " for p in [f.pdf, *f.charts.values()]]"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "b")], check=True,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    assert dict(line.split() for line in out.splitlines()) == first
+    assert not any(path.exists() for path in stale)
+    assert sorted(p.name for p in (tmp_path / "a" / "charts").iterdir()) == sorted(
+        f"{name}.png" for name in CHARTS)
+
+
+def test_pdf_metadata_has_no_dates(report):
+    data = report.pdf.read_bytes()
+    assert b"/CreationDate" not in data and b"/ModDate" not in data
+    assert b"topicwatch report 2025-07-01" in data
+
+
+def test_missing_tool_skips_locally_and_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(h.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        h.require_tool("pdftoppm")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        h.require_tool("pdftoppm")
