@@ -26,7 +26,8 @@ from analytics.store import ArticleStore
 @dataclass(frozen=True)
 class IngestResult:
     rows_read: int
-    new: int  # stored now, near duplicates included
+    new: int  # new to the store as it was before the run date, near duplicates included
+    added: int  # rows this execution wrote (0 when the same run date is run again)
     duplicates: int  # exact duplicates, not stored again
     near_duplicates: int  # stored now with duplicate_of set
     quarantine: pl.DataFrame
@@ -51,7 +52,7 @@ def prepare(batch_frames: list[pl.DataFrame], *, run_date: date, settings: Setti
         parsed, run_date=run_date, min_date=settings.min_date,
         on_missing_date=settings.on_missing_date,
     )
-    return to_articles(kept), bad
+    return to_articles(kept, run_date=run_date), bad
 
 
 def ingest(
@@ -59,20 +60,24 @@ def ingest(
 ) -> IngestResult:
     """Store the new articles of ``batches`` and write this run's quarantine file.
 
-    Holds the store's lock while it reads the known keys and writes, so two runs at once
-    never both add the same article.
+    Rows are compared with the store as it was before ``run_date`` (articles ingested on
+    earlier run dates), so a rerun of the same run date reports the same counts and the
+    same report, while storing nothing twice. Holds the store's lock while it reads and
+    writes, so two runs at once never both add the same article.
     """
     articles, bad_dates = prepare([b.parsed for b in batches], run_date=run_date,
                                   settings=settings)
     quarantine = pl.concat([b.quarantine for b in batches] + [bad_dates])
     with store.lock():
-        firsts, dups = split_exact_duplicates(articles, store.keys())
-        known = store.read(["article_id", "published_at", "text", "duplicate_of"])
+        earlier = store.read(
+            ["article_id", "content_hash", "published_at", "text", "duplicate_of", "ingested_on"]
+        ).filter(pl.col("ingested_on") < run_date)
+        firsts, dups = split_exact_duplicates(articles, earlier)
         firsts = mark_near_duplicates(
-            firsts, known.filter(pl.col("duplicate_of").is_null()),
+            firsts, earlier.filter(pl.col("duplicate_of").is_null()),
             threshold=settings.near_duplicate_threshold,
         )
-        new = store.add(firsts)
+        added = store.add(firsts)
         store.write_quarantine(run_date, quarantine)
         store.write_http_state({u: v for b in batches for u, v in b.http_validators.items()})
     outcomes = tuple(
@@ -80,8 +85,9 @@ def ingest(
     )
     return IngestResult(
         rows_read=sum(b.rows_read for b in batches),
-        new=new,
-        duplicates=dups.height + (firsts.height - new),
+        new=firsts.height,
+        added=added,
+        duplicates=dups.height,
         near_duplicates=firsts["duplicate_of"].is_not_null().sum(),
         quarantine=quarantine,
         sources=outcomes,

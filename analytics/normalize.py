@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
@@ -58,8 +59,10 @@ def text_key(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
 
 
-def to_articles(parsed: pl.DataFrame) -> pl.DataFrame:
-    """``PARSED`` rows (+ ``date_imputed``) to ``ARTICLES`` rows with ids; no rows dropped."""
+def to_articles(parsed: pl.DataFrame, *, run_date: date | None = None) -> pl.DataFrame:
+    """``PARSED`` rows (+ ``date_imputed``) to ``ARTICLES`` rows with ids; no rows dropped.
+
+    ``ingested_on`` is ``run_date`` (the rows are about to be stored by that run)."""
     if "date_imputed" not in parsed.columns:
         parsed = parsed.with_columns(date_imputed=pl.lit(False))
     df = parsed.with_columns(
@@ -76,6 +79,7 @@ def to_articles(parsed: pl.DataFrame) -> pl.DataFrame:
         url=pl.coalesce(pl.col("url"), pl.lit(None, pl.String)),
         duplicate_of=pl.lit(None, pl.String),
         language=pl.col("language").fill_null("en"),
+        ingested_on=pl.lit(run_date, dtype=pl.Date),
     )
     return schema.conform(df, "articles")
 

@@ -30,6 +30,7 @@ ARTICLES = {
     "location": pl.String,  # file, line or URL the row came from
     "content_hash": pl.String,  # hash of the normalised text, for exact-duplicate checks
     "date_imputed": pl.Boolean,  # published_at is the run date, the input had none
+    "ingested_on": pl.Date,  # run date on which the article was first stored
 }
 
 TOPIC_MENTIONS = {
@@ -46,6 +47,7 @@ CLAIMS = {
     "value": pl.Float64,
     "unit": pl.String,
     "target_year": pl.Int32,
+    "actor": pl.String,  # who the level applies to when the sentence says (NATO, a country)
     "snippet": pl.String,
 }
 

@@ -80,3 +80,21 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
         return schema.empty("topic_mentions")
     out = pl.concat(frames).sort("article_id", "topic_id")
     return schema.conform(out, "topic_mentions")
+
+
+def explain(article: dict, taxonomy: Taxonomy) -> list[tuple[str, str, str]]:
+    """Every match in one article (a dict with ``title`` and ``text``), in topic order:
+    ``(topic_id, phrase as written, the sentence it stands in)``."""
+    frame = pl.DataFrame({"title": [article.get("title") or ""],
+                          "text": [article.get("text") or ""]})
+    doc = frame.select(_doc=document(frame))
+    out = []
+    for topic in taxonomy.topics:
+        sentences = doc.select(
+            _topic_doc(topic).str.extract_all(evidence_regex(topic))
+        ).item().to_list()
+        for sentence in sentences:
+            phrases = pl.select(pl.lit(sentence).str.extract_all(topic.regex)).item().to_list()
+            for phrase in phrases:
+                out.append((topic.id, phrase, " ".join(sentence.split())))
+    return out

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 import flows  # noqa: F401  (applies the project's Prefect settings before Prefect loads)
 from analytics.sources_config import SourcesError, load_sources
@@ -19,7 +18,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error unwrapped (paths and line numbers stay on one line); the exit to raise."""
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
 
 
 @app.callback()
@@ -74,8 +78,7 @@ def run(
         load_taxonomy(taxonomy)
         load_sources(sources)
     except (TaxonomyError, SourcesError) as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from exc
+        raise _fail(str(exc)) from exc
 
     from flows.topic_report import topic_report
 
@@ -90,6 +93,109 @@ def run(
         f"duplicates {summary.duplicates}, quarantined {summary.quarantined}, "
         f"topics found {summary.topics_found}; report {summary.parameters['report']}"
     )
+
+
+taxonomy_app = typer.Typer(help="Check the taxonomy file.", no_args_is_help=True)
+sources_app = typer.Typer(help="Check the sources file.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(sources_app, name="sources")
+
+
+def _load_corpus(path: Path, run_date: date):
+    """Articles of a folder, table or sources file, parsed and cleaned but not stored."""
+    from analytics.ingest import prepare
+    from analytics.sources import read_source
+
+    config = load_sources(path)
+    batches = [read_source(s, config.settings) for s in config.sources]
+    articles, _ = prepare([b.parsed for b in batches], run_date=run_date,
+                          settings=config.settings)
+    return articles
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(
+    path: Path = typer.Argument(Path("seeds/taxonomy.toml"), help="The taxonomy file."),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", help="Also list phrases that match nothing in this folder, table "
+        "or sources file.",
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when there are warnings."),
+) -> None:
+    """Lint a taxonomy: invalid entries (errors), overlapping phrases, unmatched phrases."""
+    from analytics.taxonomy_lint import lint_taxonomy
+
+    try:
+        articles = _load_corpus(corpus, date.today()) if corpus else None
+        findings = lint_taxonomy(path, articles)
+    except (TaxonomyError, SourcesError) as exc:
+        raise _fail(str(exc)) from exc
+    for finding in findings:
+        print(finding)
+    warnings = sum(f.level == "warning" for f in findings)
+    print(f"{path}: {len(load_taxonomy(path).topics)} topics, {warnings} warnings, "
+          f"{len(findings) - warnings} notes")
+    if strict and warnings:
+        raise typer.Exit(1)
+
+
+@sources_app.command("check")
+def sources_check(
+    path: Path = typer.Argument(Path("seeds"), help="A sources .toml file, folder or table."),
+) -> None:
+    """Validate a sources file and say, per source, what it points at."""
+    try:
+        config = load_sources(path)
+    except SourcesError as exc:
+        raise _fail(str(exc)) from exc
+    problems = 0
+    for src in config.sources:
+        where = src.path if src.path is not None else ", ".join(src.urls)
+        exists = src.path is None or src.path.exists()
+        problems += not exists
+        state = "ok" if exists else "MISSING"
+        print(f"{src.id:24} {src.kind:7} {state:8} {where}")
+    print(f"{path}: {len(config.sources)} sources, {problems} problems")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def explain(
+    article_id: str = typer.Argument(..., help="An article id (or its first characters)."),
+    data_dir: Path = typer.Option(Path("data"), "--data-dir", help="The article store."),
+    taxonomy: Path = typer.Option(Path("seeds/taxonomy.toml"), "--taxonomy", "-t"),
+) -> None:
+    """Print why an article counts for each topic: every phrase matched and its sentence."""
+    import polars as pl
+
+    from analytics.claims import extract_claims
+    from analytics.store import ArticleStore
+    from analytics.tagging import explain as explain_matches
+
+    articles = ArticleStore(data_dir).read()
+    found = articles.filter(pl.col("article_id").str.starts_with(article_id))
+    if found.height != 1:
+        raise _fail(f"{found.height} articles in {data_dir} have an id starting with "
+                    f"{article_id!r}")
+    art = found.row(0, named=True)
+    print(f"{art['article_id']}  {art['published_at']:%Y-%m-%d}  {art['source']}")
+    print(f"{art['title']}\n{art['url'] or art['location']}")
+    if art["duplicate_of"]:
+        print(f"near duplicate of {art['duplicate_of']}")
+    matches = explain_matches(art, load_taxonomy(taxonomy))
+    current = None
+    for topic_id, phrase, sentence in matches:
+        if topic_id != current:
+            count = sum(m[0] == topic_id for m in matches)
+            print(f"\n{topic_id} ({count} mentions)")
+            current = topic_id
+        print(f"  [{phrase}] {sentence}")
+    if not matches:
+        print("\nno topic of the taxonomy is mentioned")
+    for claim in extract_claims(found).iter_rows(named=True):
+        year = f" by {claim['target_year']}" if claim["target_year"] else ""
+        print(f"\nspending claim: {claim['value']:g}% of GDP{year}: {claim['snippet']}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -51,8 +51,8 @@ def load_sources_task(path: str) -> SourcesConfig:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="read-source-{source.id}")
-def read_source_task(source: Source, settings: Settings) -> SourceBatch:
-    batch = read_source(source, settings)
+def read_source_task(source: Source, settings: Settings, validators: dict) -> SourceBatch:
+    batch = read_source(source, settings, validators=validators)
     log = get_run_logger()
     level = log.warning if batch.status != "ok" else log.info
     level(
@@ -69,8 +69,9 @@ def ingest_task(
 ) -> IngestResult:
     result = ingest(batches, ArticleStore(data_dir), run_date=run_date, settings=settings)
     get_run_logger().info(
-        "ingest: %d rows read, %d new, %d duplicates, %d quarantined",
-        result.rows_read, result.new, result.duplicates, result.quarantined,
+        "ingest: %d rows read, %d new (%d near duplicates), %d duplicates, %d quarantined",
+        result.rows_read, result.new, result.near_duplicates, result.duplicates,
+        result.quarantined,
     )
     return result
 
@@ -134,6 +135,7 @@ def _summary(run_date: date, sources: str, params: dict, result: IngestResult,
     return RunSummary(
         run_date=run_date, corpus=sources, parameters=params, rows_read=result.rows_read,
         new_articles=result.new, stored_articles=articles.height, duplicates=result.duplicates,
+        near_duplicates=result.near_duplicates,
         quarantined=result.quarantined, quarantine_reasons=result.reasons(),
         sources=result.sources,
         date_min=dates.min().date() if articles.height else None,
@@ -166,7 +168,10 @@ def topic_report(
 
     tax = load_taxonomy_task(taxonomy)
     config = load_sources_task(sources)
-    batches = read_source_task.map(config.sources, settings=unmapped(config.settings)).result()
+    validators = ArticleStore(data_dir).read_http_state()
+    batches = read_source_task.map(
+        config.sources, settings=unmapped(config.settings), validators=unmapped(validators)
+    ).result()
     ingested = ingest_task(batches, data_dir, day, config.settings)
     articles = read_store_task(data_dir)
     mentions = tag_topics_task(articles, tax)

@@ -96,6 +96,7 @@ def claims(snippet: str = "Allies agreed to spend 5% of GDP on defence by 2035."
             "value": [5.0, 3.5, 2.0],
             "unit": ["% of GDP"] * 3,
             "target_year": [2035, 2035, None],
+            "actor": ["NATO allies", "NATO allies", None],
             "snippet": [snippet, "Core spending of 3.5% by 2035.", "At least 2% of GDP."],
         },
         schema=schema.CLAIMS,

@@ -127,7 +127,12 @@ def test_accounting_rows_in_equal_stored_plus_duplicates_plus_quarantined(tmp_pa
     assert first.rows_read == 5
     assert (first.new, first.duplicates, first.quarantined) == (1, 1, 3)
     assert first.rows_read == first.new + first.duplicates + first.quarantined
+    assert first.added == 1
+    # a rerun of the same run date: same accounting, nothing stored twice
     again = ingest(batches, store, run_date=RUN, settings=cfg.settings)
-    assert (again.new, again.duplicates, again.quarantined) == (0, 2, 3)
+    assert (again.new, again.duplicates, again.quarantined, again.added) == (1, 1, 3, 0)
+    # the next day the same inputs are all known: 0 new
+    later = ingest(batches, store, run_date=date(2025, 6, 6), settings=cfg.settings)
+    assert (later.new, later.duplicates, later.quarantined, later.added) == (0, 2, 3, 0)
     assert store.read().height == 1
     assert pl.read_parquet(store.quarantine_dir / "run_date=2025-06-05.parquet").height == 3

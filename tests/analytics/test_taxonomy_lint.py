@@ -1,0 +1,38 @@
+import polars as pl
+
+from analytics.tagging import explain
+from analytics.taxonomy import parse_taxonomy
+from analytics.taxonomy_lint import lint_taxonomy
+
+TOML = '''[[topic]]
+id = "drones"
+label = "Drones"
+phrases = ["drone", "loitering munition"]
+
+[[topic]]
+id = "air"
+label = "Air defence"
+phrases = [
+  "air defence",
+  "anti-drone",
+]
+'''
+
+
+def test_overlaps_and_unmatched_name_file_line_and_topic(tmp_path):
+    path = tmp_path / "tax.toml"
+    path.write_text(TOML)
+    corpus = pl.DataFrame({"title": ["Air defence"], "text": ["Drones were shot down."]})
+    findings = [str(f) for f in lint_taxonomy(path, corpus)]
+    assert f"{path}:11: warning: topic air: phrase 'anti-drone' is also matched by topic drones" in findings
+    assert any(f.startswith(f"{path}:4: info: topic drones: 'loitering munition' matches nothing")
+               for f in findings)
+    assert not any("'drone'" in f for f in findings)
+
+
+def test_explain_lists_every_match_with_its_sentence():
+    tax = parse_taxonomy(TOML)
+    got = explain({"title": "Drone war", "text": "Drone war. Air defence shot down two drones."}, tax)
+    assert got == [("drones", "Drone", "Drone war."),
+                   ("drones", "drones", "Air defence shot down two drones."),
+                   ("air", "Air defence", "Air defence shot down two drones.")]

@@ -1,0 +1,101 @@
+"""End to end: the topic-report flow on the seed corpus, under Prefect's test harness."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import polars as pl
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from flows.topic_report import topic_report
+
+REPO = Path(__file__).resolve().parents[2]
+SEED_TOPICS = {
+    "air_missile_defense", "long_range_strike", "logistics", "ground_forces",
+    "defense_spending", "defense_industry", "ukraine_military_aid", "peace_negotiations",
+    "nuclear_deterrence", "terrorism",
+}
+RUN_DATE = "2025-06-05"
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("seed-run")
+    records = _Records()
+    logging.getLogger("prefect").addHandler(records)
+    try:
+        kwargs = dict(sources=str(REPO / "seeds"), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                      data_dir=str(root / "data"), reports_dir=str(root / "reports"),
+                      run_date=RUN_DATE)
+        first = topic_report(**kwargs)
+        out = root / "reports" / RUN_DATE
+        hashes = {p.relative_to(out): _sha(p) for p in sorted(out.rglob("*")) if p.is_file()}
+        second = topic_report(**kwargs)
+    finally:
+        logging.getLogger("prefect").removeHandler(records)
+    return root, first, second, hashes, records.messages
+
+
+def test_writes_report_charts_and_tables(seed_run):
+    root, first, *_ = seed_run
+    out = root / "reports" / RUN_DATE
+    assert (out / "report.pdf").stat().st_size > 10_000
+    for chart in ("topic_totals", "topic_trends", "themes"):
+        assert (out / "charts" / f"{chart}.png").exists()
+    for table in ("articles", "topic_mentions", "claims", "topic_trends", "themes",
+                  "article_themes", "quarantine"):
+        assert (out / "tables" / f"{table}.parquet").exists()
+    assert first.rows_read == 1 and first.new_articles == 1 and first.quarantined == 0
+
+
+def test_seed_topics_and_claim(seed_run):
+    root, *_ = seed_run
+    tables = root / "reports" / RUN_DATE / "tables"
+    mentions = pl.read_parquet(tables / "topic_mentions.parquet")
+    assert set(mentions["topic_id"]) >= SEED_TOPICS
+    assert mentions["evidence"].null_count() == 0
+    claims = pl.read_parquet(tables / "claims.parquet")
+    assert claims["value"].to_list() == [2.0]
+    articles = pl.read_parquet(tables / "articles.parquet")
+    assert articles["published_at"].dt.date().to_list()[0].isoformat() == "2025-06-04"
+
+
+def test_rerun_adds_nothing_and_is_byte_identical(seed_run):
+    root, first, second, hashes, _ = seed_run
+    assert (second.new_articles, second.duplicates) == (first.new_articles, first.duplicates)
+    assert second.stored_articles == first.stored_articles == 1
+    out = root / "reports" / RUN_DATE
+    again = {p.relative_to(out): _sha(p) for p in sorted(out.rglob("*")) if p.is_file()}
+    assert again == hashes
+
+
+def test_artifacts_recorded_with_keys(seed_run):
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["topic-report-summary", "topic-counts", "topic-report-pdf"])
+        ))
+    assert {a.key for a in found} == {"topic-report-summary", "topic-counts", "topic-report-pdf"}
+    summary = next(a for a in found if a.key == "topic-report-summary")
+    assert "Nuclear weapons and deterrence" in summary.data
+
+
+def test_no_cache_key_errors(seed_run):
+    *_, messages = seed_run
+    assert not [m for m in messages if "Error encountered when computing cache key" in m]
