@@ -223,7 +223,7 @@ def topic_totals_chart(
     if articles_total:
         subtitle += f" in {plural(articles_total, 'article')}"
     if quiet:
-        subtitle += f"; {quiet} topics with no articles not shown"
+        subtitle += f"; {plural(quiet, 'topic')} with no articles not shown"
     _titles(fig, title)
     ax = fig.subplots()
     _subtitle(ax, subtitle)

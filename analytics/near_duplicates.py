@@ -11,49 +11,70 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from analytics.normalize import text_key
 
-_MERSENNE = np.uint64((1 << 61) - 1)
-_LOW32 = np.uint64(0xFFFFFFFF)
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 _CHUNK_SHINGLES = 32_768
+_EMPTY = np.iinfo(np.uint64).max
 
 
-def shingle_hashes(texts: pl.Series, *, size: int = 3) -> pl.DataFrame:
-    """``doc`` (row index), ``h`` (UInt64 hash of each distinct word ``size``-gram)."""
+def shingle_hashes(texts: pl.Series, *, size: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """(doc index, UInt64 hash) of every word ``size``-gram, grouped by document.
+
+    Word hashes come from polars; a shingle's hash mixes its words' hashes with wrapping
+    multiplication in numpy (no string building). A text shorter than ``size`` words
+    uses its words as shingles, so it still gets a signature.
+    """
     words = (
         pl.DataFrame({"t": texts})
         .with_row_index("doc")
         .select("doc", w=text_key(pl.col("t").fill_null("")).str.split(" "))
         .explode("w")
         .filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
+        .select("doc", h=pl.col("w").hash(seed=7))
     )
-    doc = pl.col("doc")
-    grams = [pl.col("w")] + [pl.col("w").shift(-k) for k in range(1, size)]
-    whole = pl.all_horizontal([doc.shift(-k) == doc for k in range(1, size)])
-    shingles = words.select(
-        "doc", s=pl.when(whole).then(pl.concat_str(grams, separator=" ")).otherwise(None)
-    ).drop_nulls()
-    # Short texts have no full shingle: their words stand in, so they still get a signature.
-    short = words.join(shingles.select("doc").unique(), on="doc", how="anti")
-    shingles = pl.concat([shingles, short.select("doc", s="w")])
-    return shingles.select("doc", h=pl.col("s").hash(seed=7)).unique().sort("doc", "h")
+    doc = words["doc"].to_numpy().astype(np.int64)
+    h = words["h"].to_numpy()
+    if len(doc) < size:
+        return doc, h
+    n = len(doc) - size + 1
+    mixed = h[:n] * _MIX[0]
+    whole = np.ones(n, dtype=bool)
+    for k in range(1, size):
+        mixed = (mixed ^ (h[k : k + n] * _MIX[k % 3])) * _MIX[0]  # uint64 arithmetic wraps
+        whole &= doc[k : k + n] == doc[:n]
+    shingle_doc, shingle_h = doc[:n][whole], mixed[whole]
+    short = np.setdiff1d(np.unique(doc), np.unique(shingle_doc), assume_unique=True)
+    if len(short):
+        keep = np.isin(doc, short)
+        shingle_doc = np.concatenate([shingle_doc, doc[keep]])
+        shingle_h = np.concatenate([shingle_h, h[keep]])
+        order = np.argsort(shingle_doc, kind="stable")
+        shingle_doc, shingle_h = shingle_doc[order], shingle_h[order]
+    return shingle_doc, shingle_h
 
 
 def minhash(texts: pl.Series, *, num_perm: int = 64, seed: int = 0) -> np.ndarray:
-    """MinHash signatures, shape (len(texts), num_perm); empty texts get all-max rows."""
+    """MinHash signatures, shape (len(texts), num_perm); texts without words get all-max.
+
+    Each permutation is a multiply-add-shift hash ``((a * x + b) mod 2**64) >> 32`` of
+    the shingle's low 32 bits (a odd, a and b random 64-bit values fixed by ``seed``;
+    numpy's uint64 arithmetic wraps, which is the mod): cheap and universal.
+    """
     n = len(texts)
-    sig = np.full((n, num_perm), np.iinfo(np.uint64).max, dtype=np.uint64)
-    if n == 0:
-        return sig
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 1 << 32, size=num_perm, dtype=np.uint64)[:, None]
-    b = rng.integers(0, 1 << 32, size=num_perm, dtype=np.uint64)[:, None]
-    sh = shingle_hashes(texts)
-    docs = sh["doc"].to_numpy()
+    sig = np.full((n, num_perm), _EMPTY, dtype=np.uint64)
+    docs, hashes = shingle_hashes(texts)
     if len(docs) == 0:
         return sig
-    hashes = sh["h"].to_numpy() & _LOW32  # 32-bit values keep a*x+b inside uint64
+    rng = np.random.default_rng(seed)
+    top = np.iinfo(np.uint64).max
+    a = (rng.integers(0, top, size=num_perm, dtype=np.uint64, endpoint=True)
+         | np.uint64(1))[:, None]
+    b = rng.integers(0, top, size=num_perm, dtype=np.uint64, endpoint=True)[:, None]
+    x = hashes & np.uint64(0xFFFFFFFF)
     starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
     ends = np.r_[starts[1:], len(docs)]
     buf = np.empty((num_perm, _CHUNK_SHINGLES), dtype=np.uint64)
@@ -66,41 +87,43 @@ def minhash(texts: pl.Series, *, num_perm: int = 64, seed: int = 0) -> np.ndarra
         if s1 - s0 > buf.shape[1]:
             buf = np.empty((num_perm, s1 - s0), dtype=np.uint64)
         block = buf[:, : s1 - s0]
-        np.multiply(a, hashes[None, s0:s1], out=block)
+        np.multiply(a, x[None, s0:s1], out=block)
         np.add(block, b, out=block)
-        np.remainder(block, _MERSENNE, out=block)
+        np.right_shift(block, np.uint64(32), out=block)
         sig[docs[starts[lo:hi]]] = np.minimum.reduceat(block, starts[lo:hi] - s0, axis=1).T
         lo = hi
     return sig
 
 
 def candidate_pairs(sig: np.ndarray, *, bands: int = 16, max_bucket: int = 200) -> np.ndarray:
-    """Index pairs (i < j) that share at least one LSH band; shape (k, 2)."""
+    """Index pairs (i < j) that share at least one LSH band; shape (k, 2), sorted."""
     n, num_perm = sig.shape
     rows = num_perm // bands
-    pairs = []
+    frames = []
     for band in range(bands):
-        part = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
-        keys = part.view(np.dtype((np.void, part.dtype.itemsize * rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        cut = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
-        for lo, hi in zip(cut[:-1], cut[1:], strict=True):
-            # Huge buckets are boilerplate ("Good evening, great people..."), not copies.
-            if 1 < hi - lo <= max_bucket:
-                members = np.sort(order[lo:hi])
-                ii, jj = np.triu_indices(len(members), k=1)
-                pairs.append(np.column_stack([members[ii], members[jj]]))
-    if not pairs:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.vstack(pairs), axis=0)
+        part = sig[:, band * rows : (band + 1) * rows]
+        key = np.zeros(n, dtype=np.uint64)
+        for r in range(rows):
+            key = (key ^ part[:, r]) * _MIX[1]
+        df = pl.DataFrame({"k": key, "i": np.arange(n, dtype=np.int64)})
+        # Huge buckets are boilerplate ("Good evening, great people..."), not copies.
+        sizes = df.group_by("k").agg(pl.len().alias("m")).filter(
+            (pl.col("m") > 1) & (pl.col("m") <= max_bucket)
+        )
+        members = df.join(sizes.select("k"), on="k")
+        frames.append(
+            members.join(members, on="k", suffix="_j").filter(pl.col("i") < pl.col("i_j"))
+            .select("i", j="i_j")
+        )
+    pairs = pl.concat(frames).unique().sort("i", "j")
+    return pairs.to_numpy().reshape(-1, 2).astype(np.int64)
 
 
 def similar_pairs(texts: pl.Series, *, threshold: float = 0.6, num_perm: int = 64,
                   bands: int = 16, seed: int = 0) -> pl.DataFrame:
     """Row-index pairs ``i, j`` (i < j) with estimated Jaccard >= ``threshold``, and ``sim``."""
     sig = minhash(texts, num_perm=num_perm, seed=seed)
-    empty = sig[:, 0] == np.iinfo(np.uint64).max
+    empty = sig[:, 0] == _EMPTY
     cand = candidate_pairs(sig, bands=bands)
     cand = cand[~(empty[cand[:, 0]] | empty[cand[:, 1]])]
     sim = (sig[cand[:, 0]] == sig[cand[:, 1]]).mean(axis=1) if len(cand) else np.empty(0)
@@ -110,19 +133,15 @@ def similar_pairs(texts: pl.Series, *, threshold: float = 0.6, num_perm: int = 6
 
 
 def _roots(n: int, pairs: pl.DataFrame) -> np.ndarray:
-    parent = np.arange(n)
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j in pairs.select("i", "j").iter_rows():
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)  # the earlier row (lower index) stays root
-    return np.array([find(x) for x in range(n)])
+    """For each row, the lowest row index of its group (groups closed transitively)."""
+    if pairs.is_empty():
+        return np.arange(n)
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    graph = sp.coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    lowest = np.full(labels.max() + 1, n, dtype=np.int64)
+    np.minimum.at(lowest, labels, np.arange(n))
+    return lowest[labels]
 
 
 def mark_near_duplicates(

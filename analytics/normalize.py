@@ -8,34 +8,48 @@ URLs is still one article.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
 from analytics import schema
 
-_TRACKING = re.compile(r"^(utm_|at_|fbclid$|gclid$|mc_|ocid$|cmpid$|ref$|src$)", re.IGNORECASE)
+_TRACKING = r"(?:utm_\w*|at_\w*|fbclid|gclid|mc_\w*|ocid|cmpid|ref|src)"
 _ID_LEN = 16
 
 
-def normalize_url(url: str | None) -> str | None:
-    """Lowercase scheme and host, drop fragments, tracking parameters and trailing slashes."""
-    if not url or not url.strip():
-        return None
-    parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.netloc:
-        return url.strip()
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not _TRACKING.match(k)))
-    host = parts.netloc.lower().removeprefix("www.")
-    scheme = "https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
-    return urlunsplit((scheme, host, parts.path.rstrip("/") or "/", query, ""))
+def normalize_url(expr: pl.Expr) -> pl.Expr:
+    """Expression: URLs with scheme and host lowercased (http as https, no ``www.``),
+    without fragment, tracking parameters (utm_*, at_*, fbclid, ...) or trailing slash;
+    blank becomes null. A value that is not an absolute http(s) URL is only trimmed."""
+    url = expr.str.strip_chars()
+    parts = url.str.extract_groups(r"^(?i)(https?)://(?:www\.)?([^/?#]+)([^?#]*)(\?[^#]*)?")
+    query = (
+        parts.struct.field("4").fill_null("")
+        .str.replace_all(rf"(?i)([?&]){_TRACKING}(?:=[^&]*)?", "${1}")
+        .str.replace_all(r"&{2,}", "&")
+        .str.replace(r"^\?&", "?")
+        .str.replace(r"[?&]$", "")
+    )
+    path = parts.struct.field("3").str.replace(r"/+$", "")
+    normal = pl.concat_str(
+        pl.lit("https://"), parts.struct.field("2").str.to_lowercase(),
+        pl.when(path == "").then(pl.lit("/")).otherwise(path), query,
+    )
+    return (
+        pl.when(url.fill_null("") == "").then(pl.lit(None, pl.String))
+        .when(parts.struct.field("2").is_null()).then(url)
+        .otherwise(normal)
+    )
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha1(value.encode("utf-8")).hexdigest()[:_ID_LEN]
+def _digests(values: pl.Series, prefix: str = "") -> pl.Series:
+    """Short SHA-1 digests (stable across library versions, unlike polars' own hash)."""
+    return pl.Series(
+        [None if v is None else hashlib.sha1((prefix + v).encode("utf-8")).hexdigest()[:_ID_LEN]
+         for v in values.to_list()],
+        dtype=pl.String,
+    )
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -68,14 +82,13 @@ def to_articles(parsed: pl.DataFrame, *, run_date: date | None = None) -> pl.Dat
     df = parsed.with_columns(
         text=clean_text(pl.col("text")),
         title=clean_text(pl.col("title")).str.replace_all(r"\s+", " "),
-        _url=pl.col("url").map_elements(normalize_url, return_dtype=pl.String),
+        _url=normalize_url(pl.col("url")),
     )
     df = df.with_columns(
-        content_hash=text_key(pl.col("text")).map_elements(_digest, return_dtype=pl.String),
+        content_hash=_digests(df.select(text_key(pl.col("text"))).to_series()),
+        _url_id=_digests(df["_url"], "url:"),
     ).with_columns(
-        article_id=pl.when(pl.col("_url").is_not_null())
-        .then(pl.col("_url").map_elements(lambda u: _digest("url:" + u), return_dtype=pl.String))
-        .otherwise(pl.col("content_hash")),
+        article_id=pl.coalesce("_url_id", "content_hash"),
         url=pl.coalesce(pl.col("url"), pl.lit(None, pl.String)),
         duplicate_of=pl.lit(None, pl.String),
         language=pl.col("language").fill_null("en"),

@@ -27,9 +27,9 @@ _CHAR_EM = 0.53  # a generous average DejaVu Sans glyph width, in ems
 _SHADE = (0.95, 0.96, 0.97)
 
 
-def chars_for(width_in: float, size: float) -> int:
+def chars_for(width_in: float, size: float, char_em: float = _CHAR_EM) -> int:
     """How many characters of ``size`` points fit in ``width_in`` inches (estimate)."""
-    return max(int(width_in * 72 / (size * _CHAR_EM)), 1)
+    return max(int(width_in * 72 / (size * char_em)), 1)
 
 
 def line_height(size: float) -> float:
@@ -90,20 +90,37 @@ class Flow:
         self.y -= line_height(size) * 0.4
 
     def key_values(self, rows: Sequence[tuple[str, str]], size: float = 9.5,
-                   key_width: float = 2.3, max_lines: int = 4) -> None:
-        """Aligned ``key: value`` lines; long values wrap under themselves."""
-        columns = [Column("", key_width), Column("", TEXT_W - key_width, max_lines=max_lines)]
-        self.table(columns, [list(r) for r in rows], size=size, header=False, shade=False)
+                   key_width: float = 2.3, max_lines: int = 4, pairs: int = 1,
+                   char_em: float = _CHAR_EM) -> None:
+        """Aligned ``key: value`` lines; long values wrap under themselves. With ``pairs``
+        > 1, that many key/value pairs share a line (filled column by column); ``char_em``
+        is the average glyph width assumed for wrapping (larger for digit-heavy text)."""
+        if pairs <= 1:
+            columns = [Column("", key_width),
+                       Column("", TEXT_W - key_width, max_lines=max_lines)]
+            self.table(columns, [list(r) for r in rows], size=size, header=False, shade=False,
+                       pad=0.2, char_em=char_em)
+            return
+        half = TEXT_W / pairs
+        columns = [Column("", w, max_lines=max_lines)
+                   for _ in range(pairs) for w in (key_width, half - key_width)]
+        height = -(-len(rows) // pairs)
+        padded = [*rows, *[("", "")] * (height * pairs - len(rows))]
+        lines = [[v for p in range(pairs) for v in padded[p * height + i]]
+                 for i in range(height)]
+        self.table(columns, lines, size=size, header=False, shade=False, pad=0.2,
+                   char_em=char_em)
 
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], *,
               size: float = 8, header: bool = True, shade: bool = True,
-              empty: str = "no data") -> None:
-        """Rows of wrapped, clipped cells; the header repeats on every page."""
+              empty: str = "no data", pad: float = 0.3, char_em: float = _CHAR_EM) -> None:
+        """Rows of wrapped, clipped cells; the header repeats on every page. ``pad`` is the
+        space above and below each row, in lines."""
         if not rows:
             self.paragraph(empty, size=10, color="0.4")
             return
         lh = line_height(size)
-        pad = lh * 0.3
+        pad = lh * pad
 
         def draw_header() -> None:
             if not header:
@@ -122,7 +139,7 @@ class Flow:
         self.ensure(lh * 3)
         draw_header()
         for i, row in enumerate(rows):
-            cells = [wrap(v, chars_for(c.width - 0.08, size), c.max_lines)
+            cells = [wrap(v, chars_for(c.width - 0.08, size, char_em), c.max_lines)
                      for v, c in zip(row, columns, strict=True)]
             height = max(len(c) for c in cells) * lh + 2 * pad
             if self.ensure(height):

@@ -1,55 +1,26 @@
 """The report's sections as A4 pages: frames and the run summary in, ``Figure`` pages out.
 
-Section order: title, topics table, charts (topic totals, topic trends, spending claims),
-spending claims table, themes, data quality. Every section renders "no data" pages for
-empty frames rather than failing.
+Section order: title (with what changed), topics table, emerging topics, topic charts
+(totals, trends, share over time), share by source, topic co-occurrence, evidence, spending
+claims (by target year, over time, table), themes (bars, map, sizes over time, table), data
+quality. Every section renders "no data" pages for empty frames rather than failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
-
 import polars as pl
 from matplotlib.figure import Figure
 
-from analytics import charts
+from analytics import charts, report_facts, report_sections
+from analytics.report_data import ReportData
 from analytics.report_layout import Column, Flow, add_footers, chart_page
+from analytics.report_sections import fmt_pp
 from analytics.report_text import fmt_date, fmt_int, fmt_number, fmt_pct, plural
-from analytics.run_summary import RunSummary
+
+__all__ = ["ReportData", "build_pages", "topic_table"]
 
 EVIDENCE_TOPICS = 10  # topics (by articles) whose evidence sentence the table shows
 MAX_CLAIM_ROWS = 200
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything one report shows; frames follow analytics.schema."""
-
-    articles: pl.DataFrame
-    topic_mentions: pl.DataFrame
-    claims: pl.DataFrame
-    topic_trends: pl.DataFrame
-    themes: pl.DataFrame
-    article_themes: pl.DataFrame
-    quarantine: pl.DataFrame
-    topic_labels: Mapping[str, str]
-    summary: RunSummary
-    theme_status: str = ""
-    colors: Mapping[str, charts.Color] = field(default_factory=dict)
-
-    @property
-    def articles_total(self) -> int | None:
-        return self.articles.get_column("article_id").n_unique() or None
-
-    def date_range(self) -> tuple[date | None, date | None]:
-        if self.summary.date_min is not None or self.summary.date_max is not None:
-            return self.summary.date_min, self.summary.date_max
-        published = self.articles.get_column("published_at").drop_nulls()
-        if published.len() == 0:
-            return None, None
-        return published.min().date(), published.max().date()  # type: ignore[union-attr]
 
 
 MAX_TITLE_PARAMETERS = 12
@@ -63,64 +34,91 @@ def title_pages(data: ReportData, contents: list[tuple[str, int]], *, title: str
     first, last = data.date_range()
     published = f"{fmt_date(first)} to {fmt_date(last)}" if first or last else "no articles"
     flow.key_values([("Run date", fmt_date(s.run_date)), ("Articles published", published)],
-                    size=11)
-    flow.space(0.15)
+                    size=11, key_width=1.85)
+    flow.space(0.1)
+    flow.heading("What changed")
+    flow.key_values(report_sections.what_changed(data), size=9, max_lines=4, key_width=1.85,
+                    char_em=0.6)
     flow.heading("Articles")
     flow.key_values([
         ("Rows read this run", fmt_int(s.rows_read)),
         ("New articles", fmt_int(s.new_articles)),
         ("Stored articles (all runs)", fmt_int(s.stored_articles)),
         ("Duplicates", fmt_int(s.duplicates)),
+        ("Near duplicates (stored)", fmt_int(s.near_duplicates)),
         ("Quarantined rows", fmt_int(s.quarantined)),
         ("Topics found", fmt_int(s.topics_found)),
         ("Themes", data.theme_status or plural(_real_themes(data).height, "theme")),
-    ])
+    ], size=9, key_width=1.85, pairs=2, max_lines=3)
     flow.heading("Run parameters")
     params = [(str(k), str(v)) for k, v in s.parameters.items()]
     if len(params) > MAX_TITLE_PARAMETERS:
         extra = len(params) - MAX_TITLE_PARAMETERS + 1
         params = params[: MAX_TITLE_PARAMETERS - 1] + [(f"… {extra} more", "see summary.md")]
-    flow.key_values(params or [("(none)", "")], max_lines=1)
+    flow.key_values(params or [("(none)", "")], max_lines=1, key_width=1.85)
     flow.heading("Contents")
-    flow.key_values([(name, f"page {page}") for name, page in contents])
+    flow.key_values([(name, f"page {page}") for name, page in contents], key_width=1.85,
+                    pairs=2)
     return flow.pages
 
 
-def topic_pages(data: ReportData) -> list[Figure]:
-    table = charts.topic_totals_table(data.topic_mentions, data.topic_labels,
+def topic_table(data: ReportData) -> pl.DataFrame:
+    """The topic table: :func:`charts.topic_totals_table` over canonical articles plus
+    ``reach`` (near duplicates included) and ``delta`` (share change, latest period vs the
+    one before)."""
+    table = charts.topic_totals_table(data.canonical_mentions, data.topic_labels,
                                       articles_total=data.articles_total)
+    extras = report_sections.topic_table_extras(data)
+    return table.join(extras, on="topic_id", how="left", maintain_order="left").with_columns(
+        pl.col("reach").fill_null(0))
+
+
+def topic_pages(data: ReportData) -> list[Figure]:
+    table = topic_table(data)
+    changes = report_facts.share_changes(data.topic_trends)
     flow = Flow("Topics")
     n = data.articles_total or 0
+    change = "Change: not available (fewer than two periods)."
+    if changes.height:
+        period = report_facts.change_period(data.topic_trends)
+        change = (f"Change: the topic's share in the {period} of "
+                  f"{fmt_date(changes['period_start'][0])} minus its share in the {period} of "
+                  f"{fmt_date(changes['previous_start'][0])}, in percentage points (pp).")
     flow.paragraph(
-        f"{plural(n, 'article')} in the report. A topic counts an article when the article's "
-        "own text names it at least once; share is of all articles. The evidence is the "
-        f"sentence that mentions the topic most, shown for the top {EVIDENCE_TOPICS} topics.")
+        f"{plural(n, 'article')} in the report (near duplicates counted once). A topic counts "
+        "an article when the article's own text names it at least once; share is of all "
+        "articles. Reach adds the near duplicates (the same story re-posted). "
+        f"{change} The evidence is the sentence that mentions the topic most, shown for the "
+        f"top {EVIDENCE_TOPICS} topics.")
     if data.topic_mentions.height == 0:
         flow.paragraph("no data: no topic mentions in this run", size=10, color="0.4")
-    columns = [Column("Topic", 1.8, max_lines=2), Column("Articles", 0.65, "right"),
-               Column("Mentions", 0.7, "right"), Column("Share", 0.6, "right"),
-               Column("Evidence", 3.12, max_lines=3)]
+    columns = [Column("Topic", 1.55, max_lines=2), Column("Articles", 0.62, "right"),
+               Column("Mentions", 0.68, "right"), Column("Share", 0.55, "right"),
+               Column("Change", 0.68, "right"), Column("Reach", 0.58, "right"),
+               Column("Evidence", 2.21, max_lines=4)]
     rows = []
     for i, r in enumerate(table.iter_rows(named=True)):
         evidence = r["evidence"] if i < EVIDENCE_TOPICS and r["articles"] and r["evidence"] else ""
         rows.append([r["label"], fmt_int(r["articles"]), fmt_int(r["mentions"]),
-                     fmt_pct(r["share"]), f"“{evidence}”" if evidence else ""])
+                     fmt_pct(r["share"]), fmt_pp(r["delta"]), fmt_int(r["reach"]),
+                     f"“{evidence}”" if evidence else ""])
     flow.table(columns, rows, empty="no data: the taxonomy has no topics")
     return flow.pages
 
 
 def chart_pages(data: ReportData) -> list[Figure]:
-    shown = data.topic_mentions.filter(pl.col("mentions") > 0)["topic_id"].n_unique()
+    """Topic charts: articles per topic, articles over time, share over time."""
+    shown = data.canonical_mentions.filter(pl.col("mentions") > 0)["topic_id"].n_unique()
     period = charts.choose_period(data.topic_trends)
     return [
         chart_page(
             lambda sf: charts.topic_totals_chart(
-                data.topic_mentions, data.topic_labels, articles_total=data.articles_total,
+                data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
                 colors=data.colors, fig=sf),
             chart_height=1.8 + 0.32 * shown,
-            note="Each bar counts the articles that mention the topic at least once; the "
-                 "percentage is the share of all articles in the report. Topic colours are "
-                 "the same in every chart.",
+            note="Each bar counts the articles that mention the topic at least once (near "
+                 "duplicates counted once); the percentage is the share of all articles in "
+                 "the report. Topic colours are the same in every chart.",
         ),
         chart_page(
             lambda sf: charts.topic_trends_chart(
@@ -131,18 +129,32 @@ def chart_pages(data: ReportData) -> list[Figure]:
                  "topic; periods without articles count as zero. The period follows the date "
                  "range: days under three weeks, weeks up to two years, months beyond.",
         ),
-        chart_page(
-            lambda sf: charts.spending_claims_chart(data.claims, fig=sf),
-            chart_height=5.5,
-            note="Each dot is a numeric spending claim found in an article (for example "
-                 "'3.5% of GDP by 2035'), placed at the year the claim targets; larger dots "
-                 "and ×n marks stand for several identical claims. The claims themselves, "
-                 "with their sentences, follow.",
-        ),
+        report_sections.topic_share_page(data),
     ]
 
 
 def claims_pages(data: ReportData) -> list[Figure]:
+    """Claims by target year, spending targets over time, then the claims table; one
+    "no data" page without claims."""
+    if data.claims.height == 0:
+        flow = Flow("Spending claims")
+        flow.paragraph("no data: no spending claims found in this run", size=12, color="0.3")
+        flow.paragraph("A spending claim is a level of defence spending stated in an article "
+                       "(for example '2% of GDP by 2024'); the charts of claims by target "
+                       "year and of spending targets over time need at least one.")
+        return flow.pages
+    by_year = chart_page(
+        lambda sf: charts.spending_claims_chart(data.claims, fig=sf),
+        chart_height=5.5,
+        note="Each dot is a numeric spending claim found in an article (for example "
+             "'3.5% of GDP by 2035'), placed at the year the claim targets; larger dots "
+             "and ×n marks stand for several identical claims. The claims themselves, "
+             "with their sentences, follow.",
+    )
+    return [by_year, report_sections.claims_over_time_page(data), *claims_table_pages(data)]
+
+
+def claims_table_pages(data: ReportData) -> list[Figure]:
     claims = data.claims.join(
         data.articles.select("article_id", "title", "published_at").unique("article_id",
                                                                             keep="first"),
@@ -153,12 +165,14 @@ def claims_pages(data: ReportData) -> list[Figure]:
     articles = claims["article_id"].n_unique()
     flow.paragraph(f"{plural(claims.height, 'claim')} in {plural(articles, 'article')}, "
                    "newest article first.")
-    columns = [Column("Value", 0.55, "right"), Column("Unit", 0.8, max_lines=2),
-               Column("Year", 0.45, "right"), Column("Sentence", 2.85, max_lines=4),
-               Column("Article", 1.42, max_lines=3), Column("Published", 0.8)]
+    columns = [Column("Value", 0.5, "right"), Column("Unit", 0.72, max_lines=2),
+               Column("Year", 0.42, "right"), Column("Actor", 0.8, max_lines=2),
+               Column("Sentence", 2.4, max_lines=4), Column("Article", 1.23, max_lines=3),
+               Column("Published", 0.8)]
     rows = [
         [fmt_number(r["value"]), r["unit"] or "", str(r["target_year"] or "–"),
-         r["snippet"] or "", r["title"] or r["article_id"], fmt_date(r["published_at"])]
+         r.get("actor") or "", r["snippet"] or "", r["title"] or r["article_id"],
+         fmt_date(r["published_at"])]
         for r in claims.head(MAX_CLAIM_ROWS).iter_rows(named=True)
     ]
     flow.table(columns, rows, empty="no data: no spending claims found in this run")
@@ -204,7 +218,8 @@ def theme_pages(data: ReportData) -> list[Figure]:
              ", ".join(r["top_terms"] or []), r["title"] or ""]
             for r in real.iter_rows(named=True)]
     flow.table(columns, rows)
-    return [chart, *flow.pages]
+    return [chart, report_sections.theme_map_page(data), report_sections.theme_trends_page(data),
+            *flow.pages]
 
 
 def quality_pages(data: ReportData) -> list[Figure]:
@@ -213,6 +228,7 @@ def quality_pages(data: ReportData) -> list[Figure]:
     flow.key_values([
         ("Rows read", fmt_int(s.rows_read)), ("New articles", fmt_int(s.new_articles)),
         ("Stored articles", fmt_int(s.stored_articles)), ("Duplicates", fmt_int(s.duplicates)),
+        ("Near duplicates", f"{fmt_int(s.near_duplicates)} (stored, counted once in topics)"),
         ("Quarantined rows", fmt_int(s.quarantined)),
     ])
     q = data.quarantine
@@ -241,11 +257,16 @@ def build_pages(data: ReportData, *, title: str = "topicwatch report") -> list[F
     """All pages in order, with a contents list on the title page and page-numbered footers."""
     sections = [
         ("Topics", topic_pages(data)),
-        ("Charts", chart_pages(data)),
+        ("Emerging topics", report_sections.emerging_pages(data)),
+        ("Topic charts", chart_pages(data)),
+        ("Share by source", [report_sections.source_shares_page(data)]),
+        ("Topic co-occurrence", [report_sections.cooccurrence_page(data)]),
+        ("Evidence", report_sections.evidence_pages(data, topic_table(data))),
         ("Spending claims", claims_pages(data)),
         ("Themes", theme_pages(data)),
         ("Data quality", quality_pages(data)),
     ]
+
     def contents(first_page: int) -> list[tuple[str, int]]:
         entries, page = [], first_page
         for name, pages in sections:

@@ -17,8 +17,18 @@ import polars as pl
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from analytics import atomic, charts, schema
-from analytics.report_pages import ReportData, build_pages
+from analytics import (
+    atomic,
+    charts,
+    charts_claims,
+    charts_themes,
+    charts_topics,
+    report_facts,
+    report_sections,
+    schema,
+)
+from analytics.report_data import EXTRA_TABLES, ReportData
+from analytics.report_pages import build_pages, topic_table
 from analytics.report_text import fmt_date, fmt_int, fmt_number, fmt_pct, md_escape
 from analytics.run_summary import RunSummary
 
@@ -26,9 +36,12 @@ REPORT_TABLES = ("articles", "topic_mentions", "claims", "topic_trends", "themes
                  "article_themes", "quarantine")
 # Columns the report reads from each table (the rest of the contract may evolve freely).
 NEEDS = {
-    "articles": ("article_id", "title", "published_at"),
+    "articles": ("article_id", "source", "url", "title", "published_at", "duplicate_of",
+                 "ingested_on"),
     "topic_mentions": ("article_id", "topic_id", "mentions", "evidence"),
     "claims": ("article_id", "claim_type", "value", "unit", "target_year", "snippet"),
+    # Shown when present, all columns needed (contracts in analytics.report_data).
+    **{name: tuple(cols) for name, cols in EXTRA_TABLES.items()},
     "topic_trends": ("period_start", "period", "topic_id", "articles"),
     "themes": ("theme_id", "label", "top_terms", "size"),
     "article_themes": ("article_id", "theme_id", "weight"),
@@ -62,13 +75,16 @@ def write_report(
 ) -> ReportFiles:
     """Write the report for one run into ``out_dir`` (e.g. ``reports/<run-date>/``).
 
-    ``tables`` holds frames following analytics.schema by name; absent report tables
-    count as empty, extra tables are saved too. ``theme_status`` (default
+    ``tables`` holds frames following analytics.schema by name, plus the
+    ``report_data.EXTRA_TABLES`` (emerging_topics, cooccurrence, source_shares,
+    theme_terms, theme_coords, theme_trends); absent report tables count as empty (and
+    absent extra ones are not written), other tables are saved too. ``theme_status`` (default
     ``summary.theme_status``) explains missing themes. Raises ``schema.SchemaError``
     naming any missing or mistyped column the report needs.
     """
     out_dir = Path(out_dir)
     frames = {name: _checked(tables.get(name), name) for name in REPORT_TABLES}
+    extras = {name: _checked(tables.get(name), name) for name in EXTRA_TABLES}
     order = charts.topic_order(
         topic_labels, frames["topic_mentions"]["topic_id"], frames["topic_trends"]["topic_id"]
     )
@@ -78,6 +94,7 @@ def write_report(
         summary=summary,
         theme_status=theme_status if theme_status is not None else summary.theme_status,
         colors=charts.topic_colors(order),
+        **extras,
     )
     table_paths, csv_paths = _write_tables(out_dir / "tables", {**frames, **tables})
     chart_paths = _write_charts(out_dir / "charts", data, png_dpi)
@@ -90,9 +107,11 @@ def write_report(
 
 
 def _checked(df: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    contract = schema.TABLES.get(name) or EXTRA_TABLES[name]
     if df is None:
-        return schema.empty(name)
-    contract = schema.TABLES[name]
+        return pl.DataFrame(schema=contract)
+    if name == "claims" and "actor" not in df.columns:  # optional: claims before actors
+        df = df.with_columns(actor=pl.lit(None, pl.String))
     problems = [
         f"missing column {c!r}" if c not in df.columns
         else f"column {c!r} is {df.schema[c]}, expected {contract[c]}"
@@ -138,12 +157,23 @@ def _save_png(fig: Figure, dest: Path, dpi: int) -> Path:
 def _write_charts(folder: Path, data: ReportData, dpi: int) -> dict[str, Path]:
     builders: dict[str, Callable[[], Figure]] = {
         "topic_totals": lambda: charts.topic_totals_chart(
-            data.topic_mentions, data.topic_labels, articles_total=data.articles_total,
+            data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
             colors=data.colors),
         "topic_trends": lambda: charts.topic_trends_chart(
             data.topic_trends, data.topic_labels, colors=data.colors),
         "themes": lambda: charts.themes_chart(data.themes, status=data.theme_status),
         "spending_claims": lambda: charts.spending_claims_chart(data.claims),
+        "topic_share": lambda: charts_topics.topic_share_chart(
+            data.topic_trends, data.topic_labels, colors=data.colors),
+        "source_shares": lambda: charts_topics.source_shares_chart(
+            data.source_shares, data.topic_labels),
+        "cooccurrence": lambda: charts_topics.cooccurrence_chart(
+            data.cooccurrence, data.topic_labels),
+        "spending_claims_over_time": lambda: charts_claims.spending_claims_over_time_chart(
+            data.claims, data.articles),
+        "theme_map": lambda: charts_themes.theme_map_chart(
+            data.theme_coords, data.article_themes, data.themes),
+        "theme_trends": lambda: charts_themes.theme_trends_chart(data.theme_trends, data.themes),
     }
     return {name: _save_png(build(), folder / f"{name}.png", dpi)
             for name, build in builders.items()}
@@ -186,27 +216,45 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
         f"| {s.rows_read:,} | {s.new_articles:,} | {s.stored_articles:,} | {s.duplicates:,} "
         f"| {s.quarantined:,} | {s.topics_found:,} |",
         "",
-        "## Topics",
+        "## What changed",
         "",
     ]
-    table = charts.topic_totals_table(data.topic_mentions, data.topic_labels,
-                                      articles_total=data.articles_total)
+    lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in report_sections.what_changed(data)]
+    lines += ["", "## Topics", ""]
+    table = topic_table(data)
     if data.topic_mentions.height == 0:
         lines += ["No data: no topic mentions in this run.", ""]
-    lines += ["| topic | articles | mentions | share | evidence |", "|---|---:|---:|---:|---|"]
+    lines += ["| topic | articles | mentions | share | change | reach | evidence |",
+              "|---|---:|---:|---:|---:|---:|---|"]
     for r in table.iter_rows(named=True):
         lines.append(f"| {md_escape(r['label'])} | {fmt_int(r['articles'])} | "
                      f"{fmt_int(r['mentions'])} | {fmt_pct(r['share'])} | "
+                     f"{report_sections.fmt_pp(r['delta'])} | {fmt_int(r['reach'])} | "
                      f"{md_escape(r['evidence'], 160)} |")
+    lines += ["", "## Emerging topics", ""]
+    flagged = data.emerging_topics.filter(pl.col("emerging"))
+    if flagged.height == 0:
+        lines.append("None this period.")
+    quotes = report_facts.emerging_quotes(data.emerging_topics, data.topic_mentions,
+                                          data.articles)
+    for topic, share, base, z in flagged.select("topic_id", "share", "baseline_share",
+                                                "z").iter_rows():
+        lines.append(f"- {md_escape(data.topic_labels.get(topic, topic))}: "
+                     f"{fmt_pct(share)} vs {fmt_pct(base)} baseline, z {z:.1f}")
+        for q in quotes.filter(pl.col("topic_id") == topic).iter_rows(named=True):
+            lines.append(f"  - {md_escape(q['evidence'], 200)} ({md_escape(q['source'])}, "
+                         f"{fmt_date(q['published_at'])}, {md_escape(q['link'])})")
     lines += ["", "## Spending claims", ""]
     if data.claims.height == 0:
         lines.append("No data: no spending claims found in this run.")
     else:
-        lines += ["| value | unit | target year | sentence |", "|---:|---|---:|---|"]
+        lines += ["| value | unit | target year | actor | sentence |",
+                  "|---:|---|---:|---|---|"]
         for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
                 named=True):
             lines.append(f"| {fmt_number(r['value'])} | {md_escape(r['unit'])} | "
-                         f"{r['target_year'] or '–'} | {md_escape(r['snippet'], 200)} |")
+                         f"{r['target_year'] or '–'} | {md_escape(r['actor'])} | "
+                         f"{md_escape(r['snippet'], 200)} |")
     lines += ["", "## Themes", ""]
     real = data.themes.filter(pl.col("theme_id") >= 0).sort("theme_id")
     if real.height == 0:

@@ -3,7 +3,7 @@
 A sources file is TOML::
 
     [settings]                      # all optional
-    max_file_bytes = 50_000_000     # larger files are quarantined unread
+    max_file_bytes = 512_000_000    # larger files (decompressed) are quarantined unread
     min_date = "1990-01-01"         # earlier dates are quarantined
     on_missing_date = "quarantine"  # or "run_date": use the run date, flagged imputed
 
@@ -53,7 +53,8 @@ class SourcesError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    max_file_bytes: int = 50_000_000
+    max_file_bytes: int = 512_000_000  # a local file (decompressed) larger than this is refused
+    max_download_bytes: int = 20_000_000  # an HTTP body larger than this is refused
     min_date: date = date(1990, 1, 1)
     on_missing_date: str = "quarantine"
     allow_private_addresses: bool = False

@@ -5,6 +5,7 @@ Layout (readable by polars, DuckDB or Spark without topicwatch, Hive-style)::
     data/articles/month=2025-06/part-0.parquet   one file per publication month
     data/quarantine/run_date=2025-06-05.parquet  rows rejected by that run
     data/http_state.parquet                      ETag/Last-Modified per fetched URL
+    data/themes/run_date=2025-06-05.parquet      the themes of that run (for stable ids)
     data/.lock                                   held by the run that writes
 
 Adding articles rewrites only the months they fall in, each file atomically; a run killed
@@ -37,6 +38,7 @@ class ArticleStore:
         self.articles_dir = self.root / "articles"
         self.quarantine_dir = self.root / "quarantine"
         self.http_state_path = self.root / "http_state.parquet"
+        self.themes_dir = self.root / "themes"
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 600.0) -> Iterator[None]:
@@ -115,3 +117,14 @@ class ArticleStore:
             orient="row",
         )
         atomic.write_parquet(df, self.http_state_path)
+
+    def write_themes(self, run_date: date, themes: pl.DataFrame) -> Path:
+        """Keep the themes of ``run_date`` so that later runs can continue their ids."""
+        themes = schema.validate(themes, "themes")
+        return atomic.write_parquet(themes, self.themes_dir / f"run_date={run_date}.parquet")
+
+    def previous_themes(self, run_date: date) -> pl.DataFrame | None:
+        """The themes of the latest run before ``run_date``, if any."""
+        earlier = sorted(p for p in self.themes_dir.glob("run_date=*.parquet")
+                         if p.stem.split("=", 1)[1] < run_date.isoformat())
+        return pl.read_parquet(earlier[-1]) if earlier else None

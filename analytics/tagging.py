@@ -11,12 +11,14 @@ from __future__ import annotations
 import polars as pl
 
 from analytics import schema
-from analytics.taxonomy import Taxonomy, Topic
+from analytics.taxonomy import WORD_BOUNDARY, Taxonomy, Topic
 
-# A sentence may hold full stops that are not followed by white space ("2.5%", "U.S.");
-# the span is bounded so that an unpunctuated transcript still gives a short quote.
+# A sentence may hold full stops that are not followed by white space ("2.5%", "U.S.").
+# Unbounded repetition keeps the regex on the fast DFA path; a sentence longer than
+# _EVIDENCE_MAX (an unpunctuated transcript) is cut to a window around the phrase.
 _SENTENCE_PART = r"(?:[^.!?\n]|[.!?]\S)"
-_EVIDENCE_SPAN = 240
+_EVIDENCE_MAX = 400
+_EVIDENCE_SIDE = 160
 
 
 def document(articles: pl.DataFrame) -> pl.Expr:
@@ -32,9 +34,22 @@ def _topic_doc(topic: Topic) -> pl.Expr:
 
 
 def evidence_regex(topic: Topic) -> str:
-    """Regex whose leftmost match is the (bounded) sentence around the topic's first match."""
-    span = f"{_SENTENCE_PART}{{0,{_EVIDENCE_SPAN}}}"
-    return rf"(?i){span}\b{topic.alternation}\b{span}[.!?]?"
+    """Regex whose leftmost match is the sentence around the topic's first match."""
+    b = WORD_BOUNDARY
+    return rf"(?i){_SENTENCE_PART}*{b}{topic.alternation}{b}{_SENTENCE_PART}*[.!?]?"
+
+
+def _shorten(sentence: pl.Expr, topic: Topic) -> pl.Expr:
+    """Expression: a sentence over _EVIDENCE_MAX characters cut to the phrase's window."""
+    side = f".{{0,{_EVIDENCE_SIDE}}}"
+    window = sentence.str.extract(
+        rf"(?is)({side}{WORD_BOUNDARY}{topic.alternation}{WORD_BOUNDARY}{side})", 1
+    )
+    return (
+        pl.when(sentence.str.len_chars() > _EVIDENCE_MAX)
+        .then(pl.lit("…") + window.str.strip_chars() + pl.lit("…"))
+        .otherwise(sentence)
+    )
 
 
 def topic_counts(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
@@ -70,11 +85,11 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
                 topic_id=pl.lit(topic.id),
                 mentions="mentions",
                 matched=pl.col("_tdoc").str.extract(f"({topic.regex})", 1),
-                evidence=pl.col("_tdoc")
+                _sentence=pl.col("_tdoc")
                 .str.extract(f"({evidence_regex(topic)})", 1)
                 .str.replace_all(r"\s+", " ")
                 .str.strip_chars(),
-            )
+            ).with_columns(evidence=_shorten(pl.col("_sentence"), topic)).drop("_sentence")
         )
     if not frames:
         return schema.empty("topic_mentions")

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from analytics.tagging import document
-from analytics.taxonomy import Taxonomy, parse_taxonomy, phrase_regex
+from analytics.taxonomy import WORD_BOUNDARY, Taxonomy, parse_taxonomy, phrase_regex
 from analytics.toml_lines import value_line
 
 
@@ -55,8 +55,9 @@ def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> 
     docs = articles.select(_doc=document(articles))
     findings = []
     for topic in taxonomy.topics:
-        items = [(p, rf"(?i)\b{phrase_regex(p)}\b") for p in topic.all_phrases]
-        items += [(p, rf"(?i)\b(?:{p})\b") for p in topic.patterns]
+        b = WORD_BOUNDARY
+        items = [(p, rf"(?i){b}{phrase_regex(p)}{b}") for p in topic.all_phrases]
+        items += [(p, rf"(?i){b}(?:{p}){b}") for p in topic.patterns]
         found = docs.select(
             [pl.col("_doc").str.contains(rx).any().alias(str(i)) for i, (_, rx) in enumerate(items)]
         ).row(0)

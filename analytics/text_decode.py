@@ -29,6 +29,11 @@ _CP1252_TO_BYTE = {
     for b in range(0x80, 0xA0)
     if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
+# A UTF-8 lead byte (C2-F4) then a continuation byte (80-BF), both read as cp1252: the
+# mark of double encoding. Checked first because translating a large text is slow.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u00a0-\u00bf" + "".join(sorted(_CP1252_TO_BYTE and {
+    chr(c) for c in _CP1252_TO_BYTE})) + "]")
+_SLOW_REPAIR_LIMIT = 1_000_000  # characters; str.translate costs ~0.1 us per character
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
@@ -65,12 +70,17 @@ def _repair_double_utf8(text: str) -> str | None:
     Only when the *whole* text maps back to valid UTF-8: legitimate accented text almost
     never does, so this does not mangle correct input.
     """
-    if text.isascii():
+    if text.isascii() or not _MOJIBAKE.search(text):
         return None
-    try:
-        fixed = text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
+    try:  # the C codec first: fast, and it fails at the first character it cannot map
+        fixed = text.encode("cp1252").decode("utf-8")
     except UnicodeError:
-        return None
+        if len(text) > _SLOW_REPAIR_LIMIT:
+            return None
+        try:  # bytes cp1252 leaves undefined (0x81, 0x8D, ...) were read as latin-1
+            fixed = text.translate(_CP1252_TO_BYTE).encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return None
     return fixed if fixed != text else None
 
 

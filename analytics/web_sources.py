@@ -32,7 +32,7 @@ Validators = dict[str, tuple[str | None, str | None]]  # url -> (etag, last_modi
 def fetch_config(settings: Settings) -> FetchConfig:
     return FetchConfig(
         read_timeout=settings.timeout_seconds, max_attempts=max(1, settings.retries + 1),
-        max_bytes=settings.max_file_bytes, allow_private=settings.allow_private_addresses,
+        max_bytes=settings.max_download_bytes, allow_private=settings.allow_private_addresses,
         allowed_networks=settings.allowed_networks,
     )
 

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import polars as pl
-from analytics.themes import ThemeResult, fit_themes
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from analytics.claims import extract_claims
+from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
 from analytics.ingest import IngestResult, ingest
 from analytics.local_sources import SourceBatch
 from analytics.report_writer import ReportFiles, write_report
@@ -28,6 +28,8 @@ from analytics.sources_config import Settings, Source, SourcesConfig, load_sourc
 from analytics.store import ArticleStore
 from analytics.tagging import tag_topics
 from analytics.taxonomy import Taxonomy, load_taxonomy
+from analytics.theme_history import StableThemes, stabilise
+from analytics.themes import fit_themes, theme_trends
 from analytics.trends import all_trends, topic_totals
 from flows.artifacts import publish_artifacts
 
@@ -101,17 +103,36 @@ def extract_claims_task(articles: pl.DataFrame) -> pl.DataFrame:
 
 
 @task(cache_policy=NO_CACHE)
-def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame, topic_ids: list[str]):
-    return all_trends(articles, mentions, topic_ids)
+def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
+                topic_ids: list[str]) -> dict[str, pl.DataFrame]:
+    trends = all_trends(articles, mentions, topic_ids)
+    emerging = emerging_topics(trends, EmergingConfig())
+    get_run_logger().info("trends: %d emerging topics", emerging["emerging"].sum())
+    return {
+        "topic_trends": trends,
+        "emerging_topics": emerging,
+        "cooccurrence": cooccurrence(mentions, articles),
+        "source_shares": source_shares(articles, mentions),
+    }
 
 
 @task(cache_policy=NO_CACHE)
-def themes_task(articles: pl.DataFrame, n_themes: int | str, random_state: int) -> ThemeResult:
+def themes_task(articles: pl.DataFrame, n_themes: int | str, random_state: int,
+                data_dir: str, run_date: date) -> StableThemes:
+    store = ArticleStore(data_dir)
     result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
+    stable = stabilise(result, store.previous_themes(run_date))
+    store.write_themes(run_date, stable.result.themes)
     get_run_logger().info(
-        "themes: %d themes%s", result.themes.height, f" ({result.status})" if result.status else ""
+        "themes: %d themes (%d new, %d vanished)%s", result.themes.height, len(stable.new),
+        len(stable.vanished), f" - {result.status}" if result.status else "",
     )
-    return result
+    return stable
+
+
+@task(cache_policy=NO_CACHE)
+def theme_trends_task(article_themes: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    return theme_trends(article_themes, articles, period="week")
 
 
 @task(cache_policy=NO_CACHE)
@@ -130,7 +151,7 @@ def publish_task(summary: RunSummary, totals: pl.DataFrame, claims: pl.DataFrame
 
 
 def _summary(run_date: date, sources: str, params: dict, result: IngestResult,
-             articles: pl.DataFrame, mentions: pl.DataFrame, themes: ThemeResult) -> RunSummary:
+             articles: pl.DataFrame, mentions: pl.DataFrame, themes: StableThemes) -> RunSummary:
     dates = articles["published_at"]
     return RunSummary(
         run_date=run_date, corpus=sources, parameters=params, rows_read=result.rows_read,
@@ -140,7 +161,7 @@ def _summary(run_date: date, sources: str, params: dict, result: IngestResult,
         sources=result.sources,
         date_min=dates.min().date() if articles.height else None,
         date_max=dates.max().date() if articles.height else None,
-        topics_found=mentions["topic_id"].n_unique(), theme_status=themes.status,
+        topics_found=mentions["topic_id"].n_unique(), theme_status=themes.result.status,
     )
 
 
@@ -176,14 +197,17 @@ def topic_report(
     articles = read_store_task(data_dir)
     mentions = tag_topics_task(articles, tax)
     claims = extract_claims_task(articles)
-    trends = trends_task(articles, mentions, tax.ids)
-    theme_result = themes_task(articles, n_themes, random_state)
+    trend_tables = trends_task(articles, mentions, tax.ids)
+    stable = themes_task(articles, n_themes, random_state, data_dir, day)
+    themes = stable.result
 
-    summary = _summary(day, sources, params, ingested, articles, mentions, theme_result)
+    summary = _summary(day, sources, params, ingested, articles, mentions, stable)
     tables = {
         "articles": articles, "topic_mentions": mentions, "claims": claims,
-        "topic_trends": trends, "themes": theme_result.themes,
-        "article_themes": theme_result.article_themes, "quarantine": ingested.quarantine,
+        **trend_tables, "themes": themes.themes, "article_themes": themes.article_themes,
+        "theme_terms": themes.term_weights, "theme_coords": themes.coords,
+        "theme_trends": theme_trends_task(themes.article_themes, articles),
+        "quarantine": ingested.quarantine,
     }
     files = report_task(str(Path(reports_dir) / day.isoformat()), tables, tax.labels(), summary)
     totals = topic_totals(articles, mentions, tax.ids, tax.labels())

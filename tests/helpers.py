@@ -10,7 +10,10 @@ import polars as pl
 import pytest
 
 from analytics import schema
+from analytics.emerging import COOCCURRENCE, EMERGING, SOURCE_SHARES
 from analytics.run_summary import RunSummary, SourceOutcome
+from analytics.themes import COORDS, TERM_WEIGHTS
+from analytics.themes import TRENDS as THEME_TRENDS
 
 TOPIC_LABELS = {
     "air_missile_defense": "Air and missile defence",
@@ -18,6 +21,7 @@ TOPIC_LABELS = {
     "drones": "Drones and unmanned systems",
     "sanctions": "Sanctions",
 }
+RUN_DATE = date(2025, 7, 1)
 HOSTILE_TITLE = r"Budget $x$ and $$ 5 \input{x} <script>alert(1)</script>"
 
 
@@ -36,7 +40,9 @@ def _ts(day: int) -> datetime:
     return datetime(2025, 6, 1, 9, 0, tzinfo=UTC) + timedelta(days=day - 1)
 
 
-def articles(titles: list[str] | None = None) -> pl.DataFrame:
+def articles(titles: list[str] | None = None, *, near_duplicate: bool = True) -> pl.DataFrame:
+    """Five canonical articles (two sources; the last two stored on the run date) and,
+    with ``near_duplicate``, a sixth: a re-post of the fourth (``duplicate_of`` a3)."""
     titles = titles or [
         "NATO allies agree 5% target",
         "Patriot batteries shot down drones",
@@ -48,7 +54,7 @@ def articles(titles: list[str] | None = None) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "article_id": [f"a{i}" for i in range(n)],
-            "source": ["wire"] * n,
+            "source": ["wire" if i < 3 else "agency" for i in range(n)],
             "url": [f"https://example.org/{i}" for i in range(n)],
             "title": titles,
             "published_at": [_ts(2 + 5 * i) for i in range(n)],
@@ -56,8 +62,16 @@ def articles(titles: list[str] | None = None) -> pl.DataFrame:
             "language": ["en"] * n,
             "duplicate_of": [None] * n,
             "location": [f"feed.jsonl:{i + 1}" for i in range(n)],
+            "ingested_on": [RUN_DATE if i >= 2 else date(2025, 6, 24) for i in range(n)],
         },
     )
+    if near_duplicate:
+        frame = pl.concat([frame, pl.DataFrame({
+            "article_id": ["a5"], "source": ["agency"], "url": ["https://example.org/repost"],
+            "title": ["Drone factory opens (re-post)"], "published_at": [_ts(23)],
+            "text": ["Some text. " * 20], "language": ["en"], "duplicate_of": ["a3"],
+            "location": ["feed.jsonl:6"], "ingested_on": [RUN_DATE],
+        })], how="vertical_relaxed")
     # conform: columns the contract gained since this helper was written come as nulls.
     return schema.conform(frame, "articles")
 
@@ -65,14 +79,15 @@ def articles(titles: list[str] | None = None) -> pl.DataFrame:
 def topic_mentions() -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "article_id": ["a0", "a1", "a1", "a2", "a3", "a4", "a4"],
+            "article_id": ["a0", "a1", "a1", "a2", "a3", "a4", "a4", "a5"],
             "topic_id": [
                 "defense_spending", "air_missile_defense", "drones", "sanctions", "drones",
-                "air_missile_defense", "drones",
+                "air_missile_defense", "drones", "drones",
             ],
-            "mentions": [3, 4, 2, 1, 5, 2, 1],
+            "mentions": [3, 4, 2, 1, 5, 2, 1, 5],
             "matched": [
                 "spending", "Patriot", "drones", "sanctions", "drone", "air defence", "UAV",
+                "drone",
             ],
             "evidence": [
                 "Allies agreed to spend 5% of GDP on defence by 2035.",
@@ -82,6 +97,7 @@ def topic_mentions() -> pl.DataFrame:
                 "A drone factory opened in the west.",
                 "Air defence gaps remain over the east.",
                 "A UAV was seen.",
+                "A drone factory opened in the west.",
             ],
         },
         schema=schema.TOPIC_MENTIONS,
@@ -138,6 +154,75 @@ def article_themes() -> pl.DataFrame:
     )
 
 
+def emerging_topics() -> pl.DataFrame:
+    """Latest week 2025-06-16: drones flagged, sanctions not."""
+    return pl.DataFrame(
+        {
+            "topic_id": ["drones", "air_missile_defense", "sanctions"],
+            "period_start": [date(2025, 6, 16)] * 3,
+            "articles": [2, 1, 0],
+            "share": [1.0, 0.5, 0.0],
+            "baseline_share": [0.3, 0.5, 0.2],
+            "z": [4.2, 0.0, -1.1],
+            "emerging": [True, False, False],
+        },
+        schema=EMERGING,
+    )
+
+
+def cooccurrence() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "topic_a": ["air_missile_defense", "defense_spending"],
+            "topic_b": ["drones", "sanctions"],
+            "articles": [2, 1],
+            "jaccard": [2 / 3, 0.5],
+            "lift": [5 / 3, 2.5],
+        },
+        schema=COOCCURRENCE,
+    )
+
+
+def source_shares() -> pl.DataFrame:
+    rows = [("wire", "defense_spending", 1, 3), ("wire", "air_missile_defense", 1, 3),
+            ("wire", "drones", 1, 3), ("wire", "sanctions", 1, 3),
+            ("agency", "drones", 2, 2), ("agency", "air_missile_defense", 1, 2)]
+    return pl.DataFrame(
+        [(date(2025, 6, 1), s, t, a, n, a / n) for s, t, a, n in rows],
+        schema=SOURCE_SHARES, orient="row",
+    )
+
+
+def theme_terms() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "theme_id": [0, 0, 0, 1, 1],
+            "term": ["air", "defence", "drones", "spending", "gdp"],
+            "weight": [0.5, 0.4, 0.3, 0.6, 0.5],
+        },
+        schema=TERM_WEIGHTS,
+    )
+
+
+def theme_coords() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "article_id": ["a0", "a1", "a2", "a3", "a4"],
+            "x": [-1.0, 0.8, 0.1, 1.0, 0.9],
+            "y": [0.5, -0.2, 0.0, -0.3, -0.1],
+        },
+        schema=COORDS,
+    )
+
+
+def theme_trends() -> pl.DataFrame:
+    weeks = [date(2025, 6, 2), date(2025, 6, 9), date(2025, 6, 16)]
+    rows = [(weeks[0], 1, 1), (weeks[0], 0, 0), (weeks[0], -1, 0),
+            (weeks[1], 1, 0), (weeks[1], 0, 1), (weeks[1], -1, 1),
+            (weeks[2], 1, 0), (weeks[2], 0, 2), (weeks[2], -1, 0)]
+    return pl.DataFrame(rows, schema=THEME_TRENDS, orient="row")
+
+
 def quarantine() -> pl.DataFrame:
     return pl.DataFrame(
         {
@@ -158,6 +243,12 @@ def tables(**overrides: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "themes": themes(),
         "article_themes": article_themes(),
         "quarantine": quarantine(),
+        "emerging_topics": emerging_topics(),
+        "cooccurrence": cooccurrence(),
+        "source_shares": source_shares(),
+        "theme_terms": theme_terms(),
+        "theme_coords": theme_coords(),
+        "theme_trends": theme_trends(),
     }
     frames.update(overrides)
     return frames
@@ -166,18 +257,23 @@ def tables(**overrides: pl.DataFrame) -> dict[str, pl.DataFrame]:
 def empty_tables() -> dict[str, pl.DataFrame]:
     names = ["articles", "topic_mentions", "claims", "topic_trends", "themes",
              "article_themes", "quarantine"]
-    return {name: schema.empty(name) for name in names}
+    extra = {"emerging_topics": EMERGING, "cooccurrence": COOCCURRENCE,
+             "source_shares": SOURCE_SHARES, "theme_terms": TERM_WEIGHTS,
+             "theme_coords": COORDS, "theme_trends": THEME_TRENDS}
+    return {**{name: schema.empty(name) for name in names},
+            **{name: pl.DataFrame(schema=cols) for name, cols in extra.items()}}
 
 
 def summary(**overrides: object) -> RunSummary:
     values: dict[str, object] = {
-        "run_date": date(2025, 7, 1),
+        "run_date": RUN_DATE,
         "corpus": "seeds/sources.toml",
         "parameters": {"period": "week", "min_articles_for_themes": "5"},
         "rows_read": 9,
         "new_articles": 5,
         "stored_articles": 5,
         "duplicates": 2,
+        "near_duplicates": 1,
         "quarantined": 2,
         "quarantine_reasons": {"missing text": 1, "unparseable date": 1},
         "sources": (

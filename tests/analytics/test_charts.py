@@ -10,7 +10,15 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
-from analytics import charts, report_text, schema
+from analytics import (
+    charts,
+    charts_claims,
+    charts_themes,
+    charts_topics,
+    report_facts,
+    report_text,
+    schema,
+)
 from tests import helpers as h
 
 BUILDERS = {
@@ -19,7 +27,18 @@ BUILDERS = {
     "topic_trends": lambda f: charts.topic_trends_chart(f["topic_trends"], h.TOPIC_LABELS),
     "themes": lambda f: charts.themes_chart(f["themes"], status="not enough articles"),
     "spending_claims": lambda f: charts.spending_claims_chart(f["claims"]),
+    "topic_share": lambda f: charts_topics.topic_share_chart(f["topic_trends"], h.TOPIC_LABELS),
+    "source_shares": lambda f: charts_topics.source_shares_chart(f["source_shares"],
+                                                                 h.TOPIC_LABELS),
+    "cooccurrence": lambda f: charts_topics.cooccurrence_chart(f["cooccurrence"],
+                                                               h.TOPIC_LABELS),
+    "spending_claims_over_time": lambda f: charts_claims.spending_claims_over_time_chart(
+        f["claims"], f["articles"]),
+    "theme_map": lambda f: charts_themes.theme_map_chart(f["theme_coords"],
+                                                         f["article_themes"], f["themes"]),
+    "theme_trends": lambda f: charts_themes.theme_trends_chart(f["theme_trends"], f["themes"]),
 }
+CANONICAL = pl.col("article_id") != "a5"  # a5 is the helpers' near duplicate
 
 
 def _render(fig: Figure) -> bytes:
@@ -67,7 +86,8 @@ def test_topic_order_puts_unknown_topics_after_the_taxonomy():
 
 
 def test_topic_totals_table_counts_articles_mentions_and_share():
-    table = charts.topic_totals_table(h.topic_mentions(), h.TOPIC_LABELS, articles_total=5)
+    mentions = h.topic_mentions().filter(CANONICAL)
+    table = charts.topic_totals_table(mentions, h.TOPIC_LABELS, articles_total=5)
     first = table.row(0, named=True)
     assert first["topic_id"] == "drones"
     assert (first["articles"], first["mentions"], first["share"]) == (3, 8, pytest.approx(0.6))
@@ -105,11 +125,19 @@ def test_hostile_text_is_drawn_literally():
     themes = h.themes().with_columns(pl.lit(hostile).alias("label"),
                                      pl.lit(["$x$", "W" * 500]).alias("top_terms"))
     claims = h.claims(snippet=hostile).with_columns(pl.lit("$ bn $").alias("unit"))
+    all_labels = {**h.TOPIC_LABELS, "drones": hostile}
     figs = [
         charts.topic_totals_chart(mentions, labels),
-        charts.topic_trends_chart(h.topic_trends(), {**h.TOPIC_LABELS, "drones": hostile}),
+        charts.topic_trends_chart(h.topic_trends(), all_labels),
         charts.themes_chart(themes),
         charts.spending_claims_chart(claims),
+        charts_topics.topic_share_chart(h.topic_trends(), all_labels),
+        charts_topics.source_shares_chart(h.source_shares(), all_labels),
+        charts_topics.cooccurrence_chart(h.cooccurrence(), all_labels, min_articles=1),
+        charts_claims.spending_claims_over_time_chart(
+            claims.with_columns(pl.lit(hostile).alias("actor")), h.articles()),
+        charts_themes.theme_map_chart(h.theme_coords(), h.article_themes(), themes),
+        charts_themes.theme_trends_chart(h.theme_trends(), themes),
     ]
     for fig in figs:
         _render(fig)
@@ -152,3 +180,105 @@ def test_md_escape_leaves_no_markup():
     assert "<" not in out and "|" not in out.replace("\\|", "")
     assert "&lt;script&gt;" in out
     assert report_text.truncate("abcdef", 4) == "abc…"
+
+
+NEW_BUILDERS_INTO = {
+    "topic_share": lambda f, fig: charts_topics.topic_share_chart(
+        f["topic_trends"], h.TOPIC_LABELS, fig=fig),
+    "source_shares": lambda f, fig: charts_topics.source_shares_chart(
+        f["source_shares"], h.TOPIC_LABELS, fig=fig),
+    "cooccurrence": lambda f, fig: charts_topics.cooccurrence_chart(
+        f["cooccurrence"], h.TOPIC_LABELS, fig=fig),
+    "spending_claims_over_time": lambda f, fig: charts_claims.spending_claims_over_time_chart(
+        f["claims"], f["articles"], fig=fig),
+    "theme_map": lambda f, fig: charts_themes.theme_map_chart(
+        f["theme_coords"], f["article_themes"], f["themes"], fig=fig),
+    "theme_trends": lambda f, fig: charts_themes.theme_trends_chart(
+        f["theme_trends"], f["themes"], fig=fig),
+}
+
+
+@pytest.mark.parametrize("name", NEW_BUILDERS_INTO)
+@pytest.mark.parametrize("frames", ["normal", "empty"])
+def test_new_builders_draw_into_a_subfigure_and_return_the_root(name, frames):
+    tables = h.tables() if frames == "normal" else h.empty_tables()
+    page = charts.new_figure((8.27, 11.69))
+    top, _ = page.subfigures(2, 1)
+    assert NEW_BUILDERS_INTO[name](tables, top) is page
+    charts.freeze_layout(page)
+    assert _render(page).startswith(b"\x89PNG")
+
+
+def test_source_shares_pool_periods_per_source():
+    fig = charts_topics.source_shares_chart(h.source_shares(), h.TOPIC_LABELS)
+    ax = fig.axes[0]
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    assert columns == ["wire (3)", "agency (2)"]  # most articles first, counts in brackets
+    cells = {t.get_text() for t in ax.texts}
+    assert {"33", "100", "50"} <= cells  # 1 of 3 wire articles; 2 of 2 agency ones
+
+
+def test_cooccurrence_is_an_upper_triangle_with_counts():
+    fig = charts_topics.cooccurrence_chart(h.cooccurrence(), h.TOPIC_LABELS, min_articles=1)
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    cols = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(rows) == len(cols) == 3  # 4 topics: the triangle drops one row and column
+    assert set(rows).isdisjoint({cols[-1]}) and set(cols).isdisjoint({rows[0]})
+    assert {"2", "1"} <= {t.get_text() for t in ax.texts}
+
+
+def test_theme_map_colours_outliers_grey_and_labels_themes():
+    fig = charts_themes.theme_map_chart(h.theme_coords(), h.article_themes(), h.themes())
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["0: air defence drones (3)", "1: spending target (1)", "no theme (1)"]
+    grey = fig.axes[0].collections[0].get_facecolor()[0][:3]
+    assert tuple(grey) == pytest.approx(charts_themes.OUTLIER_COLOR[:3])
+
+
+def test_spending_claims_over_time_groups_actors():
+    fig = charts_claims.spending_claims_over_time_chart(h.claims(), h.articles())
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[:2] == ["NATO allies", charts_claims.NO_ACTOR]
+    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == 3  # 3 distinct dots
+
+
+def test_share_changes_compare_the_latest_period_with_the_one_before():
+    changes = report_facts.share_changes(h.topic_trends())
+    assert changes.height == len(h.TOPIC_LABELS)
+    assert set(changes["period_start"]) == {date(2025, 6, 23)}
+    assert set(changes["previous_start"]) == {date(2025, 6, 16)}
+    row = changes.filter(pl.col("topic_id") == "drones").row(0, named=True)
+    assert row["delta"] == pytest.approx(row["share"] - row["previous_share"])
+    rising, falling = report_facts.risers_and_fallers(changes, 3)
+    assert (rising["delta"] > 0).all() and (falling["delta"] < 0).all()
+    assert report_facts.share_changes(h.topic_trends().head(4)).height == 0  # one period
+
+
+def test_topic_reach_counts_near_duplicates():
+    reach = report_facts.topic_reach(h.topic_mentions(), h.articles())
+    drones = reach.filter(pl.col("topic_id") == "drones").row(0, named=True)
+    assert (drones["canonical"], drones["reach"]) == (3, 4)
+
+
+def test_new_claims_are_those_of_articles_stored_on_the_run_date():
+    fresh = report_facts.new_claims(h.claims(), h.articles(), h.RUN_DATE)
+    assert fresh["article_id"].to_list() == ["a2"]
+
+
+def test_quotes_are_newest_first_canonical_and_prefer_full_sentences():
+    q = report_facts.quotes(h.topic_mentions(), h.articles(), ["drones", "sanctions"])
+    drones = q.filter(pl.col("topic_id") == "drones")
+    assert "a5" not in drones["article_id"].to_list()  # the near duplicate
+    # a4's and a1's sentences are short, but with three articles all are kept, newest first
+    assert drones["article_id"].to_list() == ["a4", "a3", "a1"]
+    assert q["topic_id"].to_list()[-1] == "sanctions"
+    assert q.filter(pl.col("topic_id") == "drones")["link"][0] == "https://example.org/4"
+    one = report_facts.quotes(h.topic_mentions(), h.articles(), ["drones"], per_topic=1)
+    assert one["article_id"].to_list() == ["a3"]  # a full sentence beats newer fragments
+
+
+def test_emerging_quotes_come_from_the_flagged_period():
+    q = report_facts.emerging_quotes(h.emerging_topics(), h.topic_mentions(), h.articles())
+    assert set(q["topic_id"]) == {"drones"}
+    assert q["article_id"].to_list() == ["a4", "a3"]  # published 2025-06-16..22, newest first

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import polars as pl
+import pytest
 
 from analytics import schema
 from analytics.normalize import clean_text, normalize_url, split_exact_duplicates, to_articles
@@ -16,10 +17,20 @@ def _row(i, url=None, text="Allies agreed. More text.", day=1):
             "published_at": datetime(2025, 6, day, tzinfo=UTC)}
 
 
-def test_normalize_url_drops_tracking_and_case():
-    a = normalize_url("HTTP://WWW.Example.org/news/1/?utm_source=x&b=2&a=1#top")
-    assert a == "https://example.org/news/1?a=1&b=2"
-    assert normalize_url("  ") is None
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTP://WWW.Example.org/news/1/?utm_source=x&b=2&a=1#top", "https://example.org/news/1?b=2&a=1"),
+        ("https://www.bbc.co.uk/news/uk-61226431?at_medium=RSS&at_campaign=KARANGA", "https://bbc.co.uk/news/uk-61226431"),
+        ("https://x.org/a?id=5&utm_medium=rss", "https://x.org/a?id=5"),
+        ("https://x.org", "https://x.org/"),
+        ("  ", None),
+        (None, None),
+        ("not a url", "not a url"),
+    ],
+)
+def test_normalize_url(url, expected):
+    assert pl.select(normalize_url(pl.lit(url, dtype=pl.String))).item() == expected
 
 
 def test_clean_text_strips_markup_and_scripts():

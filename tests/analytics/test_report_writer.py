@@ -4,6 +4,7 @@ reruns are byte-identical and replace, never append."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +17,19 @@ from analytics import schema
 from analytics.report_writer import ReportFiles, csv_ready, write_report
 from tests import helpers as h
 
-# title, topics, 3 chart pages, claims, themes chart + themes table, data quality
-FULL_PAGES = 9
-# as above, but themes is a single "not enough articles" page
-EMPTY_PAGES = 8
+# title, topics, emerging topics, 3 topic charts (totals, trends, share), share by source,
+# co-occurrence, evidence, claims (by year, over time, table), themes (bars, map, trends,
+# table), data quality
+FULL_PAGES = 17
+# as above, but spending claims and themes are single "no data" pages
+EMPTY_PAGES = 12
 ROOT = Path(__file__).resolve().parents[2]
-CHARTS = {"topic_totals", "topic_trends", "themes", "spending_claims"}
+CHARTS = {"topic_totals", "topic_trends", "themes", "spending_claims", "topic_share",
+          "source_shares", "cooccurrence", "spending_claims_over_time", "theme_map",
+          "theme_trends"}
+PAGE_TITLES = ("Emerging topics", "Topic co-occurrence", "Share by source",
+               "Spending targets over time", "Theme map", "Evidence", "Topic share over time",
+               "Theme sizes over time")
 
 
 def _write(out: Path, **kwargs) -> ReportFiles:
@@ -87,8 +95,11 @@ def test_csv_joins_list_columns(report):
 def test_summary_markdown_has_numbers_topics_and_claims(report):
     md = report.summary_md.read_text()
     assert "| 9 | 5 | 5 | 2 | 2 | 4 |" in md
-    assert "Drones and unmanned systems | 3 | 8 | 60.0%" in md
+    # canonical articles only; reach adds the near duplicate a5
+    assert "Drones and unmanned systems | 3 | 8 | 60.0% | +60.0 pp | 4 |" in md
     assert "Core spending of 3.5% by 2035." in md
+    assert "## What changed" in md and "## Emerging topics" in md
+    assert "A drone factory opened in the west. (agency, 2025-06-17" in md
 
 
 def test_pdf_pages_render_and_are_not_blank(report, tmp_path):
@@ -105,15 +116,64 @@ def test_title_page_names_corpus_run_date_and_counts(report):
     assert "2025-07-01" in text
     assert "2025-06-02 to 2025-06-22" in text
     assert "Rows read this run" in text and "period" in text
-    assert "page 1 of 9" in text
+    assert f"page 1 of {FULL_PAGES}" in text
+
+
+def test_title_page_says_what_changed(report):
+    text = " ".join(_pdftotext(report.pdf, 1).split())
+    assert "What changed" in text
+    assert "New articles this run 5 (1 near duplicate among them)" in text
+    assert "Rising topics Drones and unmanned systems +60.0 pp (0% → 60%)" in text
+    assert "Emerging topics Drones and unmanned systems (100.0% vs 30.0% usually, z 4.2)" in text
+    # a2 was stored on the run date; a0's two claims were stored before
+    assert "New spending claims 1 claim in 1 article: 2% of GDP (wire 2025-06-12)" in text
+
+
+def test_contents_points_at_the_right_pages(report):
+    title = _pdftotext(report.pdf, 1)
+    entries = dict(re.findall(r"(Emerging topics|Share by source|Topic co-occurrence|Evidence"
+                              r"|Themes|Data quality)\s+page (\d+)", title))
+    assert set(entries) == {"Emerging topics", "Share by source", "Topic co-occurrence",
+                            "Evidence", "Themes", "Data quality"}
+    firsts = {"Emerging topics": "Emerging topics", "Share by source": "Share by source",
+              "Topic co-occurrence": "Topic co-occurrence", "Evidence": "Evidence",
+              "Themes": "Themes and their top terms", "Data quality": "Data quality"}
+    for name, page in entries.items():
+        assert firsts[name] in _pdftotext(report.pdf, int(page)), name
 
 
 def test_pdf_has_every_section(report):
     text = _pdftotext(report.pdf)
     for heading in ("Topics", "Articles per topic", "Articles per topic over time",
                     "Spending claims", "Themes and their top terms", "Data quality",
-                    "Patriot batteries shot down", "HTTP 503", "missing text"):
+                    "Patriot batteries shot down", "HTTP 503", "missing text", *PAGE_TITLES):
         assert heading in text, heading
+
+
+def test_topic_table_shows_change_and_reach(report):
+    text = _pdftotext(report.pdf, 2)
+    assert "Change" in text and "Reach" in text
+    row = next(line for line in text.splitlines() if line.startswith("Drones and unmanned"))
+    # articles (canonical), mentions, share, change, reach (with the near duplicate)
+    assert "3 8 60.0% +60.0 pp 4" in " ".join(row.split())
+
+
+def test_emerging_and_evidence_pages_quote_articles(report):
+    text = _pdftotext(report.pdf)
+    emerging = text[text.index("Emerging topics\n"):text.index("Articles per topic")]
+    assert "Drones and unmanned systems" in emerging and "4.2" in emerging
+    assert "https://example.org/4" in emerging and "agency" in emerging
+    evidence = text[text.index("For the 5 topics with most articles"):]
+    assert "“The EU adopted a new sanctions package.”" in evidence
+    assert "example.org/repost" not in evidence  # near duplicates are left out
+
+
+def test_no_emerging_topics_says_so(tmp_path):
+    calm = h.emerging_topics().with_columns(pl.lit(False).alias("emerging"))
+    files = _write(tmp_path / "r", tables=h.tables(emerging_topics=calm))
+    text = _pdftotext(files.pdf)
+    assert "No emerging topics this period." in text
+    assert "Emerging topics none this period" in " ".join(_pdftotext(files.pdf, 1).split())
 
 
 def test_hostile_titles_print_literally(tmp_path):
@@ -153,6 +213,19 @@ def test_missing_tables_count_as_empty(tmp_path):
     files = _write(tmp_path / "r", tables={"articles": h.articles()})
     assert files.pages == EMPTY_PAGES
     assert pl.read_parquet(files.tables["claims"]).schema == schema.empty("claims").schema
+    assert "emerging_topics" not in files.tables  # extra tables are written when given
+    assert set(files.charts) == CHARTS
+
+
+def test_a_missing_column_of_an_extra_table_is_named(tmp_path):
+    broken = h.source_shares().drop("source_articles")
+    with pytest.raises(schema.SchemaError, match="source_shares.*'source_articles'"):
+        _write(tmp_path / "r", tables=h.tables(source_shares=broken))
+
+
+def test_claims_without_actor_still_report(tmp_path):
+    files = _write(tmp_path / "r", tables=h.tables(claims=h.claims().drop("actor")))
+    assert files.pages == FULL_PAGES
 
 
 def test_a_missing_column_is_named(tmp_path):

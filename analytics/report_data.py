@@ -1,0 +1,75 @@
+"""What one report shows: the frames, labels, run summary and topic colours, in one object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from analytics import charts
+from analytics.emerging import COOCCURRENCE, EMERGING, SOURCE_SHARES
+from analytics.run_summary import RunSummary
+from analytics.themes import COORDS, TERM_WEIGHTS
+from analytics.themes import TRENDS as THEME_TRENDS
+
+# Tables the report shows besides the schema.TABLES ones, with their columns and dtypes.
+EXTRA_TABLES: dict[str, dict[str, pl.DataType]] = {
+    "emerging_topics": EMERGING,
+    "cooccurrence": COOCCURRENCE,
+    "source_shares": SOURCE_SHARES,
+    "theme_terms": TERM_WEIGHTS,
+    "theme_coords": COORDS,
+    "theme_trends": THEME_TRENDS,
+}
+
+
+def _empty(name: str):
+    return field(default_factory=lambda: pl.DataFrame(schema=EXTRA_TABLES[name]))
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one report shows; frames follow analytics.schema (and EXTRA_TABLES)."""
+
+    articles: pl.DataFrame
+    topic_mentions: pl.DataFrame
+    claims: pl.DataFrame
+    topic_trends: pl.DataFrame
+    themes: pl.DataFrame
+    article_themes: pl.DataFrame
+    quarantine: pl.DataFrame
+    topic_labels: Mapping[str, str]
+    summary: RunSummary
+    theme_status: str = ""
+    colors: Mapping[str, charts.Color] = field(default_factory=dict)
+    emerging_topics: pl.DataFrame = _empty("emerging_topics")
+    cooccurrence: pl.DataFrame = _empty("cooccurrence")
+    source_shares: pl.DataFrame = _empty("source_shares")
+    theme_terms: pl.DataFrame = _empty("theme_terms")
+    theme_coords: pl.DataFrame = _empty("theme_coords")
+    theme_trends: pl.DataFrame = _empty("theme_trends")
+
+    @property
+    def canonical(self) -> pl.DataFrame:
+        """Articles that are not near duplicates of another (``duplicate_of`` null)."""
+        return self.articles.filter(pl.col("duplicate_of").is_null())
+
+    @property
+    def canonical_mentions(self) -> pl.DataFrame:
+        """Topic mentions of canonical articles: a re-posted story counts once."""
+        ids = self.canonical.select("article_id").unique()
+        return self.topic_mentions.join(ids, on="article_id", how="semi")
+
+    @property
+    def articles_total(self) -> int | None:
+        return self.canonical.get_column("article_id").n_unique() or None
+
+    def date_range(self) -> tuple[date | None, date | None]:
+        if self.summary.date_min is not None or self.summary.date_max is not None:
+            return self.summary.date_min, self.summary.date_max
+        published = self.articles.get_column("published_at").drop_nulls()
+        if published.len() == 0:
+            return None, None
+        return published.min().date(), published.max().date()  # type: ignore[union-attr]

@@ -1,0 +1,158 @@
+"""The numbers and quotes the report states in words: frames in, small frames out.
+
+What changed since the previous period, each topic's reach, new spending claims, and the
+evidence (sentence, source, date, link) behind emerging and leading topics. Pure: the run
+date is a parameter, nothing is read or written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+SHARE_CHANGE = {"topic_id": pl.String, "period_start": pl.Date, "previous_start": pl.Date,
+                "articles": pl.UInt32, "share": pl.Float64, "previous_share": pl.Float64,
+                "delta": pl.Float64}
+QUOTES = {"topic_id": pl.String, "article_id": pl.String, "title": pl.String,
+          "source": pl.String, "published_at": pl.Datetime("us", "UTC"), "link": pl.String,
+          "evidence": pl.String}
+PERIOD_DAYS = {"day": 1, "week": 7}
+
+
+def change_period(topic_trends: pl.DataFrame) -> str | None:
+    """The period "change vs previous period" compares: week when the trends have it."""
+    available = set(topic_trends.get_column("period").unique().to_list())
+    for period in ("week", "month", "day"):
+        if period in available:
+            return period
+    return None
+
+
+def share_changes(topic_trends: pl.DataFrame, *, period: str | None = None) -> pl.DataFrame:
+    """Each topic's share of articles in the latest period against the one before.
+
+    Needs ``topic_trends`` (``period_start, period, topic_id, articles, share``); returns
+    ``topic_id, period_start, previous_start, articles, share, previous_share, delta``
+    (``delta`` = share - previous_share, a fraction; ×100 for percentage points). Fewer
+    than two periods: no rows. Sorted by delta, largest rise first.
+    """
+    period = period or change_period(topic_trends)
+    t = topic_trends.filter(pl.col("period") == period) if period else topic_trends.clear()
+    starts = t.get_column("period_start").unique().sort()
+    if starts.len() < 2:
+        return pl.DataFrame(schema=SHARE_CHANGE)
+    latest, previous = starts[-1], starts[-2]
+    now = t.filter(pl.col("period_start") == latest).select(
+        "topic_id", "period_start", "articles", "share")
+    before = t.filter(pl.col("period_start") == previous).select(
+        "topic_id", previous_start="period_start", previous_share="share")
+    out = now.join(before, on="topic_id", how="full", coalesce=True).with_columns(
+        pl.col("period_start").fill_null(latest),
+        pl.col("previous_start").fill_null(previous),
+        pl.col("articles").fill_null(0),
+        pl.col("share", "previous_share").fill_null(0.0),
+    ).with_columns(delta=pl.col("share") - pl.col("previous_share"))
+    return out.select(list(SHARE_CHANGE)).cast(SHARE_CHANGE).sort(
+        ["delta", "topic_id"], descending=[True, False])
+
+
+def risers_and_fallers(changes: pl.DataFrame, n: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The ``n`` topics whose share rose most and the ``n`` that fell most (no zero moves)."""
+    rising = changes.filter(pl.col("delta") > 0).sort(["delta", "topic_id"],
+                                                      descending=[True, False]).head(n)
+    falling = changes.filter(pl.col("delta") < 0).sort(["delta", "topic_id"]).head(n)
+    return rising, falling
+
+
+def topic_reach(topic_mentions: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    """``topic_id, canonical, reach``: articles mentioning the topic, counting canonical
+    articles only, and counting near duplicates too (the same story re-posted). Needs
+    ``articles.article_id, duplicate_of``; mentions of articles not in ``articles`` are
+    left out."""
+    flagged = articles.select("article_id", _canon=pl.col("duplicate_of").is_null()).unique(
+        "article_id", keep="first")
+    return (
+        topic_mentions.filter(pl.col("mentions") > 0)
+        .select("article_id", "topic_id").unique()
+        .join(flagged, on="article_id", how="inner")
+        .group_by("topic_id")
+        .agg(canonical=pl.col("_canon").sum().cast(pl.Int64), reach=pl.len().cast(pl.Int64))
+        .sort("topic_id")
+    )
+
+
+def new_claims(claims: pl.DataFrame, articles: pl.DataFrame, run_date: date) -> pl.DataFrame:
+    """Claims whose article was first stored on ``run_date`` (``articles.ingested_on``),
+    with the article's ``title, source, published_at``; newest article first."""
+    fresh = articles.filter(pl.col("ingested_on") == run_date).select(
+        "article_id", "title", "source", "published_at").unique("article_id", keep="first")
+    return claims.join(fresh, on="article_id", how="inner").sort(
+        ["published_at", "article_id", "value"], descending=[True, False, True], nulls_last=True)
+
+
+def quotes(topic_mentions: pl.DataFrame, articles: pl.DataFrame, topic_ids: list[str], *,
+           per_topic: int = 3, start: date | None = None, end: date | None = None,
+           min_words: int = 6) -> pl.DataFrame:
+    """Up to ``per_topic`` evidence sentences for each of ``topic_ids``, newest first.
+
+    Canonical articles only, no sentence twice within a topic, sentences of fewer than
+    ``min_words`` words only when there are not enough longer ones;
+    ``start``/``end`` (end exclusive) keep articles published in that window. Needs
+    ``articles.article_id, title, source, url, published_at, duplicate_of`` (``location``
+    stands in for a missing url when present). Returns ``QUOTES`` columns, topics in the
+    order given.
+    """
+    if not topic_ids:
+        return pl.DataFrame(schema=QUOTES)
+    location = pl.col("location") if "location" in articles.columns else pl.lit(None, pl.String)
+    canon = articles.filter(pl.col("duplicate_of").is_null()).select(
+        "article_id", "title", "source", "published_at",
+        link=pl.coalesce(pl.when(pl.col("url").str.strip_chars() != "").then(pl.col("url")),
+                         location),
+    ).unique("article_id", keep="first")
+    if start is not None:
+        canon = canon.filter(pl.col("published_at").dt.date() >= start)
+    if end is not None:
+        canon = canon.filter(pl.col("published_at").dt.date() < end)
+    rank = {t: i for i, t in enumerate(topic_ids)}
+    picked = (
+        topic_mentions.filter(pl.col("topic_id").is_in(topic_ids)
+                              & pl.col("evidence").is_not_null()
+                              & (pl.col("evidence").str.strip_chars() != ""))
+        .select("topic_id", "article_id", "evidence")
+        .join(canon, on="article_id", how="inner")
+        .with_columns(_rank=pl.col("topic_id").replace_strict(rank, return_dtype=pl.Int64),
+                      _short=pl.col("evidence").str.count_matches(r"\S+") < min_words)
+        .sort(["_rank", "published_at", "article_id"], descending=[False, True, False],
+              nulls_last=True)
+        .unique(["topic_id", "evidence"], keep="first", maintain_order=True)
+        # Newest full sentences first; a fragment ("As for sanctions.") only when needed.
+        .sort(["_rank", "_short"], maintain_order=True)
+        .with_columns(_n=pl.int_range(pl.len()).over("topic_id"))
+        .filter(pl.col("_n") < per_topic)
+        .sort(["_rank", "published_at", "article_id"], descending=[False, True, False],
+              nulls_last=True)
+    )
+    return picked.select(list(QUOTES)).cast(QUOTES)
+
+
+def emerging_quotes(emerging: pl.DataFrame, topic_mentions: pl.DataFrame,
+                    articles: pl.DataFrame, *, per_topic: int = 3,
+                    period: str = "week") -> pl.DataFrame:
+    """:func:`quotes` for the topics flagged in ``emerging`` (``topic_id, period_start,
+    emerging``), from articles published in the flagged period."""
+    flagged = emerging.filter(pl.col("emerging"))
+    if flagged.height == 0:
+        return pl.DataFrame(schema=QUOTES)
+    start = flagged["period_start"].min()
+    end = period_end(start, period)  # type: ignore[arg-type]
+    return quotes(topic_mentions, articles, flagged["topic_id"].to_list(),
+                  per_topic=per_topic, start=start, end=end)
+
+
+def period_end(start: date, period: str) -> date:
+    """The day after the ``period`` (day, week, month) that starts on ``start``."""
+    if period == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start + timedelta(days=PERIOD_DAYS.get(period, 7))

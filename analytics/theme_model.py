@@ -1,0 +1,369 @@
+"""The theme model: a scikit-learn estimator that clusters texts into themes.
+
+TF-IDF (sublinear tf, unigrams + bigrams, English stop words, letter-only tokens) → NMF
+initialisation → spherical k-means refinement (cosine reassignment to theme centroids in
+TF-IDF space). Terms are counted by ``TermCounter``, a polars re-implementation of
+scikit-learn's ``CountVectorizer`` with the same output (a test checks this): it is 3–5x
+faster, which is what lets 188k articles fit in seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+# Words of two or more letters; tokens with digits or underscores are dropped whole.
+TOKEN_PATTERN = r"\b[^\W\d_][^\W\d_]+\b"
+# News boilerplate that would otherwise top every theme ("said", "mr", "bn").
+NEWS_STOP_WORDS = frozenset(
+    ["said", "says", "say", "told", "mr", "mrs", "ms", "dr", "bn", "mn", "km"]
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
+
+
+class TermCounter(BaseEstimator):
+    """Document-term counts, equal to ``CountVectorizer(lowercase=True,
+    token_pattern=TOKEN_PATTERN, stop_words=..., ngram_range=(1, ngram_max), min_df, max_df)``.
+
+    Tokenising, stop-word removal and n-gram keys run in polars; counting in scipy.
+    """
+
+    def __init__(self, *, ngram_max=2, min_df=2, max_df=0.5, stop_words=None):
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.max_df = max_df
+        self.stop_words = stop_words
+
+    def _tokens(self, texts: Sequence[str]) -> pl.DataFrame:
+        stop = sorted(STOP_WORDS if self.stop_words is None else self.stop_words)
+        return (
+            pl.DataFrame({"text": pl.Series(list(texts), dtype=pl.String)})
+            .with_row_index("doc")
+            .select("doc", word=pl.col("text").fill_null("").str.to_lowercase()
+                    .str.extract_all(TOKEN_PATTERN))
+            .explode("word")
+            .drop_nulls("word")
+            .filter(~pl.col("word").is_in(stop))
+        )
+
+    def _keys(self, tokens: pl.DataFrame, n_words: int) -> pl.DataFrame:
+        """(doc, key): a unigram's key is its word id w; a bigram's is n + w1 * n + w2."""
+        uni = tokens.select("doc", key=pl.col("wid").cast(pl.Int64))
+        if self.ngram_max < 2:
+            return uni
+        bi = (
+            uni.select("doc", key=n_words + pl.col("key") * n_words + pl.col("key").shift(-1),
+                       next_doc=pl.col("doc").shift(-1))
+            .filter(pl.col("doc") == pl.col("next_doc"), pl.col("key").is_not_null())
+            .drop("next_doc")
+        )
+        return pl.concat([uni, bi])
+
+    def fit(self, texts, y=None):
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts, y=None) -> sp.csr_matrix:
+        if self.ngram_max not in (1, 2):
+            raise ValueError(f"ngram_max must be 1 or 2, got {self.ngram_max!r}")
+        n_docs = len(texts)
+        tokens = self._tokens(texts)
+        words = tokens.select(pl.col("word").unique().sort()).with_row_index("wid")
+        tokens = tokens.join(words, on="word", how="left", maintain_order="left")
+        keys = self._keys(tokens, words.height)
+        # Dense rank compacts the sparse key space into column numbers in one sort.
+        col = keys.get_column("key").rank("dense").cast(pl.Int64).to_numpy() - 1
+        n_cols = int(col.max()) + 1 if len(col) else 0
+        key_of_col = np.empty(n_cols, dtype=np.int64)
+        key_of_col[col] = keys.get_column("key").to_numpy()
+        counts = _csr(keys.get_column("doc").to_numpy(), col, (n_docs, n_cols))
+        df = np.bincount(counts.indices, minlength=n_cols)
+        low = self.min_df if isinstance(self.min_df, int) else np.ceil(self.min_df * n_docs)
+        high = self.max_df * n_docs if isinstance(self.max_df, float) else self.max_df
+        keep = np.flatnonzero((df >= low) & (df <= high))
+        names = _key_names(key_of_col[keep], words.get_column("word").to_numpy())
+        order = np.argsort(names, kind="stable")
+        self.words_ = words
+        self.term_keys_ = pl.DataFrame(
+            {"key": key_of_col[keep][order], "col": np.arange(len(keep), dtype=np.int64)}
+        )
+        self.feature_names_ = names[order]
+        return counts[:, keep[order]].tocsr()
+
+    def transform(self, texts) -> sp.csr_matrix:
+        check_is_fitted(self, "term_keys_")
+        tokens = self._tokens(texts).join(self.words_, on="word", how="left",
+                                          maintain_order="left")
+        keys = self._keys(tokens, self.words_.height).drop_nulls("key")
+        hits = keys.join(self.term_keys_, on="key", how="inner")
+        return _csr(hits.get_column("doc").to_numpy(), hits.get_column("col").to_numpy(),
+                    (len(texts), self.term_keys_.height))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_")
+        return self.feature_names_
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    data = np.ones(len(rows), dtype=np.float32)
+    m = sp.csr_matrix((data, (rows.astype(np.int64), cols.astype(np.int64))), shape=shape)
+    m.sum_duplicates()
+    return m
+
+
+def _key_names(keys: np.ndarray, words: np.ndarray) -> np.ndarray:
+    n = len(words)
+    names = np.empty(len(keys), dtype=object)
+    uni = keys < n
+    names[uni] = words[keys[uni]]
+    pair = keys[~uni] - n
+    names[~uni] = [f"{a} {b}" for a, b in zip(words[pair // n], words[pair % n], strict=True)]
+    return names.astype(str)
+
+
+def spherical_kmeans(x, labels, n_clusters, *, max_iter=20, tol=1e-3):
+    """Reassign rows of L2-normalised ``x`` to the nearest centroid by cosine until fewer
+    than ``tol`` of them move; returns (labels, centroids as a dense k x terms array)."""
+    for _ in range(max_iter):
+        centroids = _centroids(x, labels, n_clusters)
+        new = np.asarray(x @ centroids.T).argmax(axis=1)
+        moved = np.mean(new != labels)
+        labels = new
+        if moved < tol:
+            break
+    return labels, _centroids(x, labels, n_clusters)
+
+
+def _centroids(x, labels, n_clusters) -> np.ndarray:
+    member = sp.csr_matrix(
+        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+        shape=(n_clusters, x.shape[0]),
+    )
+    return normalize(sp.csr_matrix(member @ x)).toarray().astype(np.float32)
+
+
+def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """c-TF-IDF (BERTopic): each theme's documents as one document; tf per theme times
+    log(1 + mean words per theme / the term's frequency over all themes)."""
+    member = sp.csr_matrix(
+        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+        shape=(n_clusters, counts.shape[0]),
+    )
+    tf = (member @ counts).toarray()
+    freq = tf.sum(axis=0)
+    idf = np.log1p(tf.sum() / max(n_clusters, 1) / np.maximum(freq, 1))
+    return normalize(tf, norm="l1") * idf
+
+
+def top_terms(weights: np.ndarray, names: np.ndarray, n: int) -> list[list[tuple[str, float]]]:
+    """Top ``n`` terms per row, skipping a term whose words all appear in better terms
+    (so "defence" does not follow "air defence")."""
+    out = []
+    for row in weights:
+        picked, seen = [], set()
+        for j in np.argsort(-row, kind="stable"):
+            if row[j] <= 0 or len(picked) == n:
+                break
+            words = set(names[j].split())
+            if words <= seen:
+                continue
+            seen |= words
+            picked.append((str(names[j]), float(row[j])))
+        out.append(picked)
+    return out
+
+
+def make_label(terms: list[str], n_words: int = 3) -> str:
+    """The first ``n_words`` terms (words of 3+ letters) that share no word with each other;
+    a phrase replaces a single word it contains ("air" becomes "air defence")."""
+    chosen: list[str] = []
+    for term in terms:
+        words = set(term.split())
+        if any(len(w) < 3 for w in words):
+            continue
+        overlap = [c for c in chosen if set(c.split()) & words]
+        if not overlap and len(chosen) < n_words:
+            chosen.append(term)
+        elif len(overlap) == 1 and set(overlap[0].split()) < words:
+            chosen[chosen.index(overlap[0])] = term
+    return " / ".join(chosen or terms[:n_words])
+
+
+def match_term_sets(a: list[list[str]], b: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Hungarian matching of two lists of term lists by Jaccard; returns (pairs, jaccard)."""
+    if not a or not b:
+        return np.empty((0, 2), dtype=int), np.empty(0)
+    sim = np.array([[len(set(x) & set(y)) / max(len(set(x) | set(y)), 1) for y in b] for x in a])
+    rows, cols = linear_sum_assignment(-sim)
+    return np.column_stack([rows, cols]), sim[rows, cols]
+
+
+class NotEnoughData(ValueError):
+    """The texts cannot be split into themes; the message says why, for a status line."""
+
+
+class ThemeModel(TransformerMixin, BaseEstimator):
+    """Cluster texts into themes.
+
+    ``n_themes`` is an int, or "auto": the k in ``[min_themes, max_themes]`` (and at most
+    one theme per ``min_theme_size`` usable texts) whose top terms are most stable across
+    random subsamples (see ``select_k``). ``transform`` returns each text's cosine
+    similarity to each theme centroid (n_texts x n_themes_); ``predict`` the best theme,
+    or -1 (outlier) for a text with no known term or a best similarity below
+    ``outlier_threshold``. Above ``max_fit_docs`` texts the NMF initialisation runs on a
+    random sample; every text still takes part in the refinement and gets a theme.
+
+    Learned: ``counter_``, ``tfidf_``, ``centroids_``, ``n_themes_``, ``labels_``,
+    ``top_terms_`` (per theme, best first), ``top_term_weights_``, ``k_scores_``.
+    """
+
+    def __init__(self, n_themes="auto", *, min_themes=2, max_themes=30, min_theme_size=5,
+                 ngram_max=2, min_df=2, max_df=0.5, max_fit_docs=5_000, nmf_max_iter=200,
+                 refine_iter=20, outlier_threshold=0.05, n_top_terms=10, random_state=0):
+        self.n_themes = n_themes
+        self.min_themes = min_themes
+        self.max_themes = max_themes
+        self.min_theme_size = min_theme_size
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_fit_docs = max_fit_docs
+        self.nmf_max_iter = nmf_max_iter
+        self.refine_iter = refine_iter
+        self.outlier_threshold = outlier_threshold
+        self.n_top_terms = n_top_terms
+        self.random_state = random_state
+
+    def fit(self, texts, y=None):
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts, y=None) -> np.ndarray:
+        texts = list(texts)
+        self.counter_ = TermCounter(ngram_max=self.ngram_max, min_df=self.min_df,
+                                    max_df=self.max_df)
+        try:
+            counts = self.counter_.fit_transform(texts)
+        except ValueError as exc:  # min_df/max_df leave nothing on tiny or uniform corpora
+            raise NotEnoughData(f"no usable terms ({exc})") from exc
+        if counts.shape[1] == 0:
+            self._n_themes(0, len(texts))  # raises NotEnoughData with the numbers
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        x = self.tfidf_.transform(counts).astype(np.float32)
+        usable = np.flatnonzero(x.getnnz(axis=1) > 0)
+        k = self._n_themes(len(usable), len(texts))
+        rng = np.random.default_rng(self.random_state)
+        self.k_scores_ = {}
+        if self.n_themes == "auto" and k[0] < k[1]:
+            rows = usable if len(usable) <= 1000 else np.sort(rng.choice(usable, 1000, False))
+            quick = functools.partial(self._cluster, max_iter=(50, 5))
+            self.k_scores_ = select_k(x[rows], _k_grid(*k), quick, rng)
+            k = max(self.k_scores_, key=lambda n: (self.k_scores_[n], -n))
+        else:
+            k = k[1]
+        labels, self.centroids_ = self._cluster(x[usable], k, rng)
+        present = np.unique(labels)  # refinement can empty a theme: drop it
+        self.centroids_ = self.centroids_[present]
+        self.n_themes_ = len(present)
+        sims = np.asarray(x @ self.centroids_.T, dtype=np.float64)
+        self.labels_ = self._labels(sims, x)
+        kept = self.labels_ >= 0
+        weights = class_tfidf(counts[kept], self.labels_[kept], self.n_themes_)
+        terms = top_terms(weights, self.counter_.feature_names_, self.n_top_terms)
+        self.top_terms_ = [[t for t, _ in row] for row in terms]
+        self.top_term_weights_ = [[w for _, w in row] for row in terms]
+        return sims
+
+    def _n_themes(self, n_usable: int, n_texts: int) -> tuple[int, int]:
+        """The (lowest, highest) number of themes to try."""
+        need = self.min_themes * self.min_theme_size
+        if n_usable < need:
+            raise NotEnoughData(
+                f"not enough articles for themes ({n_texts} articles, {n_usable} with terms "
+                f"shared by other articles; need at least {need})")
+        cap = n_usable // self.min_theme_size
+        if self.n_themes == "auto":
+            return self.min_themes, max(self.min_themes, min(self.max_themes, cap))
+        if not isinstance(self.n_themes, int | np.integer) or self.n_themes < 1:
+            raise ValueError(f"n_themes must be a positive int or 'auto', got {self.n_themes!r}")
+        return self.n_themes, min(int(self.n_themes), cap)
+
+    def _cluster(self, x, k, rng, max_iter=None) -> tuple[np.ndarray, np.ndarray]:
+        """NMF argmax on (a sample of) the rows, then spherical k-means on all of them;
+        ``max_iter`` = (NMF, refinement) iterations, cut short while choosing k."""
+        nmf_iter, refine_iter = max_iter or (self.nmf_max_iter, self.refine_iter)
+        rows = np.arange(x.shape[0])
+        if len(rows) > self.max_fit_docs:
+            rows = np.sort(rng.choice(rows, self.max_fit_docs, replace=False))
+        sample = x[rows]
+        # NMF's cost grows with terms x k^2: seed it on terms shared by 2+ sampled texts.
+        cols = np.flatnonzero(sample.getnnz(axis=0) >= min(2, len(rows)))
+        nmf = NMF(k, init="nndsvda", max_iter=nmf_iter, tol=1e-3,
+                  random_state=self.random_state)
+        with warnings.catch_warnings():  # NMF only seeds the refinement; it need not converge
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            start = nmf.fit_transform(sample[:, cols]).argmax(axis=1)
+        if len(rows) < x.shape[0]:
+            start, _ = spherical_kmeans(sample, start, k, max_iter=refine_iter)
+            start = np.asarray(x @ _centroids(sample, start, k).T).argmax(axis=1)
+            # Seeded by a converged sample, a few full passes settle almost every row.
+            return spherical_kmeans(x, start, k, max_iter=min(refine_iter, 4), tol=5e-3)
+        return spherical_kmeans(x, start, k, max_iter=refine_iter)
+
+    def _labels(self, sims: np.ndarray, x) -> np.ndarray:
+        labels = sims.argmax(axis=1) if sims.shape[1] else np.zeros(len(sims), dtype=int)
+        best = sims.max(axis=1) if sims.shape[1] else np.zeros(len(sims))
+        outlier = (x.getnnz(axis=1) == 0) | (best < self.outlier_threshold)
+        return np.where(outlier, -1, labels)
+
+    def transform(self, texts) -> np.ndarray:
+        check_is_fitted(self, "centroids_")
+        x = self.tfidf_.transform(self.counter_.transform(list(texts))).astype(np.float32)
+        return np.asarray(x @ self.centroids_.T, dtype=np.float64)
+
+    def predict(self, texts) -> np.ndarray:
+        check_is_fitted(self, "centroids_")
+        x = self.tfidf_.transform(self.counter_.transform(list(texts))).astype(np.float32)
+        return self._labels(np.asarray(x @ self.centroids_.T, dtype=np.float64), x)
+
+
+def _k_grid(low: int, high: int) -> list[int]:
+    """Every k up to 10, then steps of about 25% (each candidate costs three quick fits)."""
+    ks, k = [], low
+    while k <= high:
+        ks.append(k)
+        k = k + 1 if k < 10 else int(k * 1.25)
+    return ks if ks[-1] == high else [*ks, high]
+
+
+def select_k(x, ks, cluster, rng, *, n_subsamples=2, fraction=0.8, n_terms=10) -> dict:
+    """Top-term stability per k (Greene, O'Callaghan & Cunningham 2014, "How many topics?"):
+    mean Jaccard of Hungarian-matched top-``n_terms`` lists between a fit on all rows and
+    fits on ``n_subsamples`` random ``fraction`` subsamples. Returns {k: stability}.
+    """
+    scores = {}
+    for k in ks:
+        ref = _centroid_terms(*cluster(x, k, rng), n_terms)
+        agree = []
+        for _ in range(n_subsamples):
+            rows = np.sort(rng.choice(x.shape[0], int(fraction * x.shape[0]), replace=False))
+            _, jac = match_term_sets(ref, _centroid_terms(*cluster(x[rows], k, rng), n_terms))
+            agree.append(jac.sum() / k)
+        scores[k] = float(np.mean(agree))
+    return scores
+
+
+def _centroid_terms(labels, centroids, n_terms) -> list[list[int]]:
+    return [list(np.argsort(-c)[:n_terms]) for c in centroids]
