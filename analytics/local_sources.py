@@ -217,6 +217,16 @@ def _table_frame(source: Source, settings: Settings) -> tuple[pl.DataFrame, list
     return df, bad, len(good) + len(bad)
 
 
+def _metadata(df: pl.DataFrame, source: Source, mapped: set[str]) -> pl.Expr:
+    """Expression: the row's unmapped columns (or only ``extra_columns``) as a JSON object."""
+    extra = list(source.extra_columns) or [
+        c for c in df.columns if c not in mapped and c != "location"
+    ]
+    if not extra:
+        return pl.lit(None, pl.String)
+    return pl.struct([pl.col(c).cast(pl.String) for c in extra]).struct.json_encode()
+
+
 def read_table(source: Source, settings: Settings) -> SourceBatch:
     """A CSV/JSONL/Parquet file mapped by ``source.columns``: one row per record."""
     loc = str(source.path)
@@ -226,8 +236,8 @@ def read_table(source: Source, settings: Settings) -> SourceBatch:
         df, bad, n = _table_frame(source, settings)
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         return failed_batch(source, str(exc).splitlines()[0], loc)
-    wanted = {c for cols in source.columns.values() for c in cols} | set(source.extra_columns)
-    missing = sorted(wanted - set(df.columns))
+    mapped = {c for cols in source.columns.values() for c in cols}
+    missing = sorted((mapped | set(source.extra_columns)) - set(df.columns))
     if missing:
         return failed_batch(
             source, f"mapped columns {missing} not in the file (it has {df.columns[:20]})", loc
@@ -248,6 +258,7 @@ def read_table(source: Source, settings: Settings) -> SourceBatch:
         location=pl.col("location"), url=col("url"), guid=col("guid"), title=col("title"),
         text=col("text"), language=col("language").fill_null(pl.lit(source.language)),
         date_raw=col("date"),
+        metadata=_metadata(df, source, mapped),
     )
     empty = parsed.filter(pl.col("text").fill_null("").str.strip_chars() == "")
     bad += [(source.id, w, "empty text") for w in empty.get_column("location").to_list()]

@@ -16,6 +16,7 @@ PARSED = {
     "published_at": UTC_DATETIME,
     "text": pl.String,
     "language": pl.String,
+    "metadata": pl.String,  # JSON object of the input's other fields (tables), else null
 }
 
 ARTICLES = {
@@ -31,6 +32,7 @@ ARTICLES = {
     "content_hash": pl.String,  # hash of the normalised text, for exact-duplicate checks
     "date_imputed": pl.Boolean,  # published_at is the run date, the input had none
     "ingested_on": pl.Date,  # run date on which the article was first stored
+    "metadata": pl.String,  # JSON object of the input's other fields (tables), else null
 }
 
 TOPIC_MENTIONS = {

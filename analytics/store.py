@@ -52,9 +52,15 @@ class ArticleStore:
                 f"{self.root}: another topicwatch run holds the lock (waited {timeout:.0f} s)"
             ) from exc
         try:
+            self._remove_stale_temps()
             yield
         finally:
             lock.release()
+
+    def _remove_stale_temps(self) -> None:
+        """Delete temporary files a killed writer left; safe because we hold the lock."""
+        for tmp in self.root.rglob(f".*{atomic.TMP_SUFFIX}"):
+            tmp.unlink(missing_ok=True)
 
     def partitions(self) -> list[Path]:
         return sorted(self.articles_dir.glob(f"month=*/{PART}"))

@@ -86,6 +86,8 @@ columns = { text = ["title", "summary"], date = "date" }
     batch = read_source(cfg.sources[0], cfg.settings)
     assert batch.parsed["text"].to_list() == ["Sanctions\n\nEU adds banks.", "Drones\n\nSwarm seen."]
     assert batch.quarantine["reason"][0].startswith("invalid JSON")
+    # unmapped fields are kept as metadata
+    assert batch.parsed["metadata"].to_list() == ['{"n":null}', '{"n":"3"}']
 
 
 def test_missing_mapped_column_fails_the_source_with_its_name(tmp_path):

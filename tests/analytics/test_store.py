@@ -15,7 +15,8 @@ def _articles(n, month=6, start=0):
         {"source": "s", "location": [f"f:{i}" for i in range(start, start + n)], "url": None,
          "guid": None, "title": [f"t{i}" for i in range(start, start + n)],
          "published_at": [datetime(2025, month, 1 + i % 28, tzinfo=UTC) for i in range(n)],
-         "text": [f"text number {i}" for i in range(start, start + n)], "language": "en"},
+         "text": [f"text number {i}" for i in range(start, start + n)], "language": "en",
+         "metadata": None},
         schema=schema.PARSED))
 
 

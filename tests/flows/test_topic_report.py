@@ -99,3 +99,29 @@ def test_artifacts_recorded_with_keys(seed_run):
 def test_no_cache_key_errors(seed_run):
     *_, messages = seed_run
     assert not [m for m in messages if "Error encountered when computing cache key" in m]
+
+
+def test_failing_source_does_not_stop_the_run(tmp_path):
+    from tests.helpers import require_tool
+    from tests.loopback_server import LoopbackServer, Reply
+
+    pdftotext = require_tool("pdftotext")
+    with LoopbackServer() as server:
+        server.script("/gone.xml", Reply(404))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            '[settings]\nallowed_networks = ["127.0.0.1/32"]\ntimeout_seconds = 2\n\n'
+            f'[[source]]\nid = "seeds"\nkind = "folder"\npath = "{REPO / "seeds"}"\n\n'
+            f'[[source]]\nid = "gone-feed"\nkind = "feed"\nurl = "{server.url("/gone.xml")}"\n'
+        )
+        summary = topic_report(sources=str(sources), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                               data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "r"),
+                               run_date=RUN_DATE)
+    outcomes = {s.source: s for s in summary.sources}
+    assert outcomes["seeds"].status == "ok" and outcomes["gone-feed"].status == "failed"
+    assert "404" in outcomes["gone-feed"].message
+    assert summary.new_articles == 1 and summary.quarantined == 1
+    import subprocess
+    text = subprocess.run([pdftotext, str(tmp_path / "r" / RUN_DATE / "report.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "gone-feed" in text and "failed" in text
