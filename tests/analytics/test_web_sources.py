@@ -115,3 +115,27 @@ def test_saved_feed_files(shared_corpora):
     assert batch.parsed["published_at"].null_count() == 0
     assert batch.parsed["title"].str.strip_chars().str.len_chars().min() > 0
     assert pl.Series(batch.parsed["source"]).unique().to_list() == ["saved"]
+
+
+def test_feed_entries_replaced_by_their_pages(server):
+    feed = RSS.replace(b"https://wire.example/a", server.url("/a.html").encode())
+    server.script("/feed.xml", Reply(200, feed))
+    server.script("/a.html", Reply(200, PAGE))
+    fetcher, _ = _fetcher()
+    src = Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),), fetch_pages=True)
+    batch = read_source(src, SETTINGS, fetcher=fetcher)
+    texts = dict(zip(batch.parsed["title"], batch.parsed["text"], strict=True))
+    assert "seventeenth" in texts["Patriot batteries shot down drones"]  # the page's text
+    # the second entry's page (wire.example) is refused by the address guard: summary kept
+    assert texts["Allies agree 5% of GDP target"] == "Allies agree 5% of GDP target"
+    assert batch.status == "degraded" and "summary kept" in batch.message
+
+
+def test_saved_pages_folder(shared_corpora):
+    folder = shared_corpora / "html-article-fixtures" / "trafilatura-cache"
+    batch = read_source(Source(id="pages", kind="page", path=folder), SETTINGS)
+    assert batch.rows_read == len(list(folder.glob("*.html")))
+    assert batch.parsed.height >= batch.rows_read - 1
+    assert batch.parsed["title"].str.len_chars().min() > 5
+    lengths = batch.parsed["text"].str.len_chars()
+    assert lengths.min() > 100 and lengths.median() > 3000
