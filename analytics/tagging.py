@@ -52,13 +52,106 @@ def _shorten(sentence: pl.Expr, topic: Topic) -> pl.Expr:
     )
 
 
+# The aho-corasick crate behind polars' str.extract_many builds a fast DFA for at most
+# 100 patterns and a ~5x slower NFA beyond; the prefilter words go in chunks of <= 100.
+_AC_MAX_PATTERNS = 100
+
+
+def _prefilter_words(taxonomy: Taxonomy) -> tuple[list[list[str]], pl.DataFrame, list[int]]:
+    """Chunks of prefilter words, a (word, topic index) table keyed by the lowercased word,
+    and the indices of topics without prefilter words (every article is a candidate)."""
+    keys: dict[str, set[int]] = {}
+    needles: set[str] = set()
+    unfiltered = []
+    for i, topic in enumerate(taxonomy.topics):
+        words = topic.prefilter_words
+        if words is None:
+            unfiltered.append(i)
+            continue
+        for w in words:
+            needles.add(w)
+            keys.setdefault(w.lower(), set()).add(i)
+    ordered = sorted(needles)
+    n = max(1, -(-len(ordered) // _AC_MAX_PATTERNS))
+    size = -(-len(ordered) // n) if ordered else 0
+    chunks = [ordered[k:k + size] for k in range(0, len(ordered), size)] if ordered else []
+    table = pl.DataFrame(
+        [(w, i) for w, ids in keys.items() for i in sorted(ids)],
+        schema={"_w": pl.String, "_t": pl.UInt32}, orient="row",
+    )
+    return chunks, table, unfiltered
+
+
+def _candidates(docs: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """(``_row``, ``_t``): articles in which a prefilter word of topic ``_t`` occurs.
+
+    One Aho-Corasick pass per chunk of words, overlapping, so that no occurrence hides
+    another; a topic's regex can only match in these articles (``Topic.prefilter_words``).
+    """
+    chunks, table, unfiltered = _prefilter_words(taxonomy)
+    frames = [
+        docs.lazy()
+        .select("_row", _w=pl.col("_doc").str.extract_many(
+            chunk, ascii_case_insensitive=True, overlapping=True))
+        .explode("_w")
+        .drop_nulls("_w")
+        for chunk in chunks
+    ]
+    if frames:
+        found = pl.concat(frames).with_columns(pl.col("_w").str.to_lowercase())
+        frames = [found.join(table.lazy(), on="_w").select("_row", "_t")]
+    if unfiltered:
+        frames.append(docs.lazy().select("_row").join(
+            pl.LazyFrame({"_t": unfiltered}, schema={"_t": pl.UInt32}), how="cross"))
+    if not frames:
+        return pl.DataFrame(schema={"_row": pl.UInt32, "_t": pl.UInt32})
+    return pl.concat(frames).unique().collect()
+
+
+def _mentions(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
+    """Mentions, first phrase and evidence for one topic on (candidate) documents.
+
+    Same expressions as ``explain``/the regex contract: the whole leftmost match
+    (group 0) of ``topic.regex`` and of ``evidence_regex``; only the few sentences over
+    ``_EVIDENCE_MAX`` characters are cut to a window (``_shorten``).
+    """
+    found = (
+        frame.with_columns(_tdoc=_topic_doc(topic))
+        .with_columns(mentions=pl.col("_tdoc").str.count_matches(topic.regex))
+        .filter(pl.col("mentions") > 0)
+        .select(
+            "article_id",
+            topic_id=pl.lit(topic.id),
+            mentions="mentions",
+            matched=pl.col("_tdoc").str.extract(topic.regex, 0),
+            _sentence=pl.col("_tdoc")
+            .str.extract(evidence_regex(topic), 0)
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars(),
+        )
+        .with_columns(_long=(pl.col("_sentence").str.len_chars() > _EVIDENCE_MAX).fill_null(False))
+    )
+    return found
+
+
+def _shorten_long(found: pl.DataFrame, topic: Topic) -> pl.DataFrame:
+    short = found.filter(~pl.col("_long")).with_columns(evidence="_sentence")
+    long = found.filter(pl.col("_long")).with_columns(evidence=_shorten(pl.col("_sentence"), topic))
+    return pl.concat([short, long]).drop("_sentence", "_long")
+
+
 def topic_counts(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     """Wide counts: ``article_id`` plus one UInt32 column per topic id (mentions)."""
-    docs = articles.select("article_id", _doc=document(articles))
-    return docs.select(
-        "article_id",
-        *[_topic_doc(t).str.count_matches(t.regex).alias(t.id) for t in taxonomy.topics],
-    )
+    docs = articles.select("article_id", _doc=document(articles)).with_row_index("_row")
+    cands = _candidates(docs, taxonomy)
+    out = docs.select("_row", "article_id")
+    for i, t in enumerate(taxonomy.topics):
+        rows = cands.filter(pl.col("_t") == i).select("_row")
+        counts = docs.join(rows, on="_row", how="semi").select(
+            "_row", _topic_doc(t).str.count_matches(t.regex).alias(t.id))
+        out = out.join(counts, on="_row", how="left", maintain_order="left").with_columns(
+            pl.col(t.id).fill_null(0))
+    return out.drop("_row")
 
 
 def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
@@ -66,31 +159,22 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
 
     One row per (article, topic) with at least one mention: the number of mentions, the
     first phrase matched as written, and the sentence it stands in.
+
+    A topic's regex runs only on the articles that contain one of its prefilter words
+    (one Aho-Corasick pass over all articles finds them); the others cannot match.
     """
     if articles.is_empty():
         return schema.empty("topic_mentions")
-    counts = topic_counts(articles, taxonomy)
-    docs = articles.select("article_id", _doc=document(articles))
-    frames = []
-    for topic in taxonomy.topics:
-        hits = counts.select("article_id", mentions=pl.col(topic.id)).filter(pl.col("mentions") > 0)
-        if hits.is_empty():
-            continue
-        with_doc = hits.join(docs, on="article_id", how="left").with_columns(
-            _tdoc=_topic_doc(topic)
-        )
-        frames.append(
-            with_doc.select(
-                "article_id",
-                topic_id=pl.lit(topic.id),
-                mentions="mentions",
-                matched=pl.col("_tdoc").str.extract(f"({topic.regex})", 1),
-                _sentence=pl.col("_tdoc")
-                .str.extract(f"({evidence_regex(topic)})", 1)
-                .str.replace_all(r"\s+", " ")
-                .str.strip_chars(),
-            ).with_columns(evidence=_shorten(pl.col("_sentence"), topic)).drop("_sentence")
-        )
+    docs = articles.select("article_id", _doc=document(articles)).with_row_index("_row")
+    cands = _candidates(docs, taxonomy)
+    if cands.is_empty():
+        return schema.empty("topic_mentions")
+    with_docs = cands.join(docs, on="_row")
+    parts = with_docs.partition_by("_t", as_dict=True)
+    topics = [taxonomy.topics[key[0]] for key in parts]
+    plans = [_mentions(part.lazy(), t) for part, t in zip(parts.values(), topics, strict=True)]
+    found = pl.collect_all(plans)  # topics in parallel
+    frames = [_shorten_long(f, t) for f, t in zip(found, topics, strict=True) if not f.is_empty()]
     if not frames:
         return schema.empty("topic_mentions")
     out = pl.concat(frames).sort("article_id", "topic_id")

@@ -21,9 +21,15 @@ trailing ``*`` matches any word ending ("intercept*").
 from __future__ import annotations
 
 import re
+import re._constants as _sre
+import re._parser as _sre_parse
 import tomllib
+import unicodedata
+import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -80,6 +86,18 @@ class Topic:
         """One case-insensitive, word-bounded regex matching any phrase or pattern."""
         return rf"(?i){WORD_BOUNDARY}{self.alternation}{WORD_BOUNDARY}"
 
+    @cached_property
+    def prefilter_words(self) -> tuple[str, ...] | None:
+        """Lowercase literals of which every match of ``regex`` contains at least one.
+
+        An article in which none of them occurs (ASCII case-insensitively, e.g. with
+        polars' ``str.contains_any(words, ascii_case_insensitive=True)``) has no match, so
+        the exact regex need only run on the others. ``None``: no such literals (a pattern
+        this module cannot analyse, or one that matches without any fixed text); every
+        article is a candidate. See ``required_literals``.
+        """
+        return required_literals(self.alternation)
+
     @property
     def exclude_regex(self) -> str | None:
         if not self.exclude:
@@ -130,6 +148,209 @@ def phrase_regex(phrase: str) -> str:
             rx += "(?:s|es)?"
         out.append(rx)
     return r"[\s\-]+".join(out)
+
+
+# --- Literal prefilter -------------------------------------------------------------
+# Most articles mention no topic. The tagger first looks for a few literal words per
+# topic with one Aho-Corasick pass and runs a topic's regex only where one occurs. The
+# words come from the regex itself, so they cannot drift from it: every match of the
+# regex contains one of them. They are read off Python's parse of the (Rust) regex;
+# constructs the two dialects read differently make the analysis give up (None).
+
+_MAX_SET = 64  # largest set of alternative strings tracked for one regex piece
+# The only non-ASCII characters that Rust's case-insensitive regexes match with ASCII
+# letters: LATIN SMALL LETTER LONG S (s) and KELVIN SIGN (k). An ASCII case-insensitive
+# literal search misses them, so they are prefilter words of their own.
+_FOLDS_TO_ASCII = {"s": "\u017f", "k": "\u212a"}
+_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def required_literals(regex: str) -> tuple[str, ...] | None:
+    """Lowercase strings of which every match of ``regex`` contains at least one, or None.
+
+    ASCII letters are compared case-insensitively; the result holds "\u017f" or
+    "\u212a" whenever a word holds "s" or "k" (Rust's case-insensitive matching folds
+    them to ASCII). Literals never hold white space, so blanking out text (exclusions)
+    cannot create a match whose literal is not in the original text. Among the literal
+    pieces of a regex the longest is chosen (fewest false candidates).
+    """
+    if _rust_only(regex):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set": Rust class syntax
+            parsed = _sre_parse.parse(regex)
+        if parsed.state.flags & re.VERBOSE:
+            return None
+        words = _required(_info(list(parsed)))
+    except (re.error, _Unsupported, FutureWarning, RecursionError, ValueError):
+        return None
+    if words is None:
+        return None
+    words = _minimal(words)
+    extra = {fold for letter, fold in _FOLDS_TO_ASCII.items() if any(letter in w for w in words)}
+    return tuple(sorted(words)) + tuple(sorted(extra))
+
+
+def _rust_only(regex: str) -> bool:
+    """True if ``regex`` holds \\< \\> \\b{ or \\B{: assertions in Rust, literals in Python."""
+    i = 0
+    while i < len(regex) - 1:
+        if regex[i] == "\\":
+            if regex[i + 1] in "<>" or (regex[i + 1] in "bB" and regex[i + 2 : i + 3] == "{"):
+                return True
+            i += 2
+        else:
+            i += 1
+    return False
+
+
+def _char(code: int) -> str | None:
+    """The character as matched ASCII case-insensitively, or None if it cannot be a literal
+    (white space, or a non-ASCII character with case variants)."""
+    ch = chr(code)
+    if ch.isspace():
+        return None
+    if ch.isascii():
+        return ch.lower()
+    if unicodedata.category(ch)[0] in "PS" and ch.lower() == ch.upper() == ch.casefold() == ch:
+        return ch
+    return None
+
+
+Words = frozenset[str]
+
+
+class _Lit(NamedTuple):
+    """What a regex piece says about literals: ``exact`` every string it can match (if
+    few), ``prefix`` strings one of which each match starts with, ``best`` strings (not
+    empty) one of which each match contains. None: nothing known."""
+
+    exact: Words | None
+    prefix: Words | None
+    best: Words | None
+
+
+_UNKNOWN = _Lit(None, None, None)
+_EMPTY = _Lit(frozenset({""}), frozenset({""}), None)
+
+
+def _as_set(words: Words | None) -> Words | None:
+    return None if words is None or "" in words else words
+
+
+def _score(words: Words) -> tuple[int, int]:
+    return (min(len(w) for w in words), -len(words))
+
+
+def _either(*sets: Words | None) -> Words | None:
+    """The most selective of several sufficient literal sets: longest shortest word."""
+    known = [s for s in sets if s is not None]
+    return max(known, key=_score) if known else None
+
+
+def _minimal(words: Words) -> Words:
+    """Drop words that contain another word of the set (the shorter one finds them)."""
+    return frozenset(w for w in words if not any(o != w and o in w for o in words))
+
+
+def _product(a: Words, b: Words) -> Words | None:
+    return frozenset(x + y for x in a for y in b) if len(a) * len(b) <= _MAX_SET else None
+
+
+def _required(lit: _Lit) -> Words | None:
+    return _either(lit.best, _as_set(lit.prefix), _as_set(lit.exact))
+
+
+def _info(items: list) -> _Lit:
+    """``_Lit`` of a sequence of parsed regex items."""
+    run: Words = frozenset({""})  # exact strings of the items since the last unknown one
+    prefix: Words | None = None
+    best: Words | None = None
+    flushed = False
+    for op, arg in items:
+        lit = _item(op, arg)
+        if lit.exact is not None:
+            longer = _product(run, lit.exact)
+            if longer is not None:
+                run = longer
+                continue
+        joined = _product(run, lit.prefix) if lit.prefix is not None else None
+        joined = joined if joined is not None else run
+        if not flushed:
+            prefix, flushed = joined, True
+        best = _either(best, _as_set(joined), lit.best)
+        run = lit.exact if lit.exact is not None else frozenset({""})
+    if not flushed:
+        return _Lit(run, run, None)
+    return _Lit(None, _as_set(prefix), _either(best, _as_set(run)))
+
+
+def _item(op, arg) -> _Lit:
+    if op is _sre.LITERAL:
+        ch = _char(arg)
+        return _Lit(frozenset({ch}), frozenset({ch}), None) if ch is not None else _UNKNOWN
+    if op in (_sre.NOT_LITERAL, _sre.ANY):
+        return _UNKNOWN
+    if op is _sre.AT:
+        return _EMPTY
+    if op is _sre.IN:
+        chars = set()
+        for kind, value in arg:
+            if kind is _sre.LITERAL:
+                codes = [value]
+            elif kind is _sre.RANGE and value[1] - value[0] < _MAX_SET:
+                codes = range(value[0], value[1] + 1)
+            else:  # NEGATE, CATEGORY (\d \w \s) or a wide range
+                return _UNKNOWN
+            for code in codes:
+                ch = _char(code)
+                if ch is None:
+                    return _UNKNOWN
+                chars.add(ch)
+        if len(chars) > _MAX_SET:
+            return _UNKNOWN
+        return _Lit(frozenset(chars), frozenset(chars), None)
+    if op is _sre.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = arg
+        if add_flags & re.VERBOSE:
+            raise _Unsupported("verbose")
+        return _info(list(sub))
+    if op is _sre.BRANCH:
+        alts = [_info(list(alt)) for alt in arg[1]]
+        exact = prefix = None
+        if all(a.exact is not None for a in alts):
+            exact = frozenset().union(*(a.exact for a in alts))
+            exact = exact if len(exact) <= _MAX_SET else None
+        if all(a.prefix is not None for a in alts):
+            prefix = frozenset().union(*(a.prefix for a in alts))
+            prefix = prefix if len(prefix) <= _MAX_SET else None
+        sets = [_required(a) for a in alts]
+        best = None if None in sets else _minimal(frozenset().union(*sets))
+        return _Lit(exact, prefix, best)
+    if op in _REPEATS:
+        lo, hi, sub = arg
+        lit = _info(list(sub))
+        if hi == 0:
+            return _EMPTY
+        if lo == 0:
+            if hi == 1 and lit.exact is not None:
+                return _Lit(lit.exact | {""}, lit.exact | {""}, None)
+            return _UNKNOWN
+        if lo == hi == 1:
+            return lit
+        if lit.exact is not None and lo == hi:
+            out: Words | None = frozenset({""})
+            for _ in range(lo):
+                out = _product(out, lit.exact) if out is not None else None
+            if out is not None:
+                return _Lit(out, out, None)
+        return _Lit(None, lit.prefix, _required(lit))
+    raise _Unsupported(op)  # look-arounds, back-references, atomic groups: not Rust
 
 
 def _check_regex(rx: str) -> str | None:

@@ -5,7 +5,7 @@ import pytest
 
 from analytics import schema
 from analytics.article_files import parse_article_text
-from analytics.tagging import tag_topics
+from analytics.tagging import document, tag_topics, topic_counts
 from analytics.taxonomy import load_taxonomy, parse_taxonomy
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -71,3 +71,27 @@ def test_empty_input_has_schema(taxonomy):
     out = tag_topics(pl.DataFrame(schema={"article_id": pl.String, "title": pl.String,
                                           "text": pl.String}), taxonomy)
     assert out.is_empty() and out.schema == pl.Schema(schema.TOPIC_MENTIONS)
+
+
+def test_prefiltered_counts_equal_full_regex_counts(taxonomy):
+    """The prefilter only skips articles; counts equal one regex per topic on all."""
+    texts = ["Air-defence units SHOT DOWN drones; Patriot batteries intercepted missiles.",
+             "A think tank. The tank crews and TROOPS advanced; front lines held.",
+             "Sanctioned banks; Ukraine’s forces; weapons for Kyiv; 2.5 per cent of GDP.",
+             "\u017fanctions and \u212ayiv",  # non-ASCII letters Rust folds to s and k
+             "Nothing relevant here.", "", "NATO membership bid; peace talks; ceasefire.",
+             "Nuclear power plant shelling; nuclear weapons; counter-terrorism raid."]
+    arts = _articles(*texts)
+    docs = arts.select("article_id", _doc=document(arts))
+    full = {(a, t.id): n
+            for t in taxonomy.topics
+            for a, n in zip(docs["article_id"], docs.select(
+                (pl.col("_doc").str.replace_all(t.exclude_regex, " ") if t.exclude_regex
+                 else pl.col("_doc")).str.count_matches(t.regex)).to_series(), strict=True)
+            if n}
+    m = tag_topics(arts, taxonomy)
+    assert dict(zip(zip(m["article_id"], m["topic_id"], strict=True), m["mentions"],
+                    strict=True)) == full
+    wide = topic_counts(arts, taxonomy)
+    assert {(a, t): n for t in taxonomy.ids
+            for a, n in zip(wide["article_id"], wide[t], strict=True) if n} == full

@@ -60,3 +60,87 @@ def test_phrases_per_language():
     )
     assert set(tax.topic("ad").phrases) == {"en", "de"}
     assert pl.select(pl.lit("Die Flugabwehr").str.contains(tax.topic("ad").regex)).item()
+
+
+# --- Literal prefilter (Topic.prefilter_words / required_literals) -------------------
+
+import random  # noqa: E402
+
+from analytics.taxonomy import required_literals  # noqa: E402
+
+_TRICKY_TOML = r'''
+[[topic]]
+id = "t"
+label = "T"
+phrases = ["air defence", "armoured vehicle", "intercept*", "S-300", "SAMP/T", "2% target",
+           "al Qaeda", "Article 5", "drone", "replenishment* at sea", "anti-aircraft"]
+patterns = ['(?:gdp|gross\s+domestic\s+product)', 'nyse:\s*rtx', 'arm(?:s|ed)?[ ]+kyiv',
+            '(?:strik|hit)[a-z]*\s+(?:\S+\s+){0,3}?deep\s+inside', 'x{2}y', 'ukrain[a-z’\x27-]*\s+forces',
+            'k\d+|s\d+']
+exclude = ["think tank", "arms kyiv"]
+'''
+
+
+def _random_texts(seed: int, n: int = 400) -> list[str]:
+    """Texts made of taxonomy fragments in random case, joined by spaces, hyphens,
+    newlines, punctuation and the non-ASCII letters that fold to ASCII (ſ, K)."""
+    rng = random.Random(seed)
+    bits = ["air", "defence", "defense", "armored", "armoured", "vehicles", "intercepted",
+            "s", "300", "S300", "samp/t", "2%", "targets", "al", "qaeda", "article", "5",
+            "drones", "replenishments", "at", "sea", "anti", "aircraft", "gdp", "gross",
+            "domestic", "product", "nyse:", "rtx", "arms", "kyiv", "striking", "hit", "deep",
+            "inside", "xx", "y", "xxy", "ukraine’s", "forces", "k9", "s7", "think", "tank",
+            "terror", "nuclear", "sanctions", "\u017f", "\u212a", "9", "é", "’", "the"]
+    seps = [" ", "-", "  ", "\n", " - ", "", ". ", ", "]
+    out = []
+    for _ in range(n):
+        words = [rng.choice(bits) for _ in range(rng.randint(1, 8))]
+        words = [w.upper() if rng.random() < 0.3 else w.title() if rng.random() < 0.2 else w
+                 for w in words]
+        out.append("".join(w + rng.choice(seps) for w in words))
+    return out
+
+
+@pytest.mark.parametrize("source", ["default", "tricky"])
+def test_prefilter_words_never_miss_a_match(source):
+    tax = (load_taxonomy(SEEDS / "taxonomy.toml") if source == "default"
+           else parse_taxonomy(_TRICKY_TOML))
+    texts = _random_texts(1) + _random_texts(2)
+    # Also every phrase itself, as written, upper-cased and hyphenated.
+    for t in tax.topics:
+        for p in t.all_phrases:
+            texts += [p, p.upper(), p.replace(" ", "-"), p.replace("s", "\u017f")]
+    frame = pl.DataFrame({"doc": texts})
+    for topic in tax.topics:
+        words = topic.prefilter_words
+        assert words, topic.id
+        exclude = topic.exclude_regex
+        doc = pl.col("doc").str.replace_all(exclude, " ") if exclude else pl.col("doc")
+        out = frame.select(
+            hit=doc.str.contains(topic.regex),
+            pre=pl.col("doc").str.contains_any(list(words), ascii_case_insensitive=True),
+        )
+        missed = frame.filter(out["hit"] & ~out["pre"])["doc"].to_list()
+        assert not missed, (topic.id, missed[:5])
+
+
+@pytest.mark.parametrize(
+    ("regex", "words"),
+    [
+        (r"(?:gdp|gross\s+domestic\s+product)", ("gdp", "gross", "\u017f")),
+        (r"(?:ab|ac)d", ("abd", "acd")),
+        (r"\bdrone(?:s|es)?\b", ("drone",)),
+        (r"kiev|kyiv", ("kiev", "kyiv", "\u212a")),
+        (r"x?", None),                 # matches the empty string
+        (r"\w+", None),                # no literal at all
+        (r"[[:alpha:]]x", None),       # Rust class syntax Python reads differently
+        (r"\<foo", None),              # Rust word-start assertion
+        (r"foo\b{start}", None),
+        (r"\p{Greek}x", None),
+        (r"(?x) a b", None),
+        (r"arms[ ]+kyiv", ("arms", "\u017f")),  # one required word; never across white space
+        (r"Éclair", ("clair",)),       # non-ASCII letters have case variants
+    ],
+)
+def test_required_literals(regex, words):
+    assert required_literals(regex) == words
