@@ -3,12 +3,15 @@
 Emerging: for each topic, the share of articles in the latest period is compared with
 the same topic's shares over the ``window`` periods before it (its own baseline):
 
-    z = (share_latest - mean(baseline)) / max(std(baseline), min_std)
+    z = (share_latest - mean(baseline)) / max(std(baseline), sampling_std)
+    sampling_std = sqrt(p * (1 - p) / n),  p = max(mean(baseline), 1 / n)
 
-A topic is flagged when ``z >= z_threshold`` and it has at least ``min_articles``
-articles in the latest period. ``min_std`` keeps a topic that was flat at zero from
-scoring an infinite z on its first article; shares (not counts) keep a source's volume
-growth from looking like topic growth.
+where n is the number of articles in the latest period. A topic is flagged when
+``z >= z_threshold`` and it has at least ``min_articles`` articles in the latest
+period. The sampling floor is the binomial noise of a share measured on n articles: it
+keeps a rare topic that was flat at zero from scoring an infinite z on its first
+article, without hiding a real jump of a rare topic in a large stream. Shares (not
+counts) keep a source's volume growth from looking like topic growth.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ class EmergingConfig:
     window: int = 8  # baseline periods before the latest one
     z_threshold: float = 3.0
     min_articles: int = 3
-    min_std: float = 0.01
 
 
 EMERGING = {
@@ -55,11 +57,15 @@ def emerging_topics(
         .agg(baseline_share=pl.col("share").mean(), _std=pl.col("share").std(ddof=0))
     )
     now = t.filter(pl.col("period_start") == latest).select(
-        "topic_id", "period_start", "articles", "share"
+        "topic_id", "period_start", "articles", "share",
+        _n=pl.when(pl.col("share") > 0).then(pl.col("articles") / pl.col("share")).max(),
     )
+    n = pl.col("_n").fill_null(1.0)
+    p = pl.max_horizontal(pl.col("baseline_share").fill_null(0.0), 1.0 / n)
+    sampling_std = (p * (1 - p) / n).sqrt()
     out = now.join(base, on="topic_id", how="left").with_columns(
-        z=(pl.col("share") - pl.col("baseline_share"))
-        / pl.max_horizontal(pl.col("_std").fill_null(0.0), pl.lit(config.min_std))
+        z=(pl.col("share") - pl.col("baseline_share").fill_null(0.0))
+        / pl.max_horizontal(pl.col("_std").fill_null(0.0), sampling_std)
     ).with_columns(
         emerging=(pl.col("z") >= config.z_threshold)
         & (pl.col("articles") >= config.min_articles)

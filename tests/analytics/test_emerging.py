@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
+import pytest
 
 from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
 
@@ -26,10 +27,13 @@ def test_spike_against_own_baseline_is_flagged():
 
 
 def test_min_articles_and_flat_zero_baseline():
+    # the week's size n comes from the topic rows (y: 1 article at share 0.1 -> 10); x's
+    # baseline was flat at zero, so the floor is the sampling noise sqrt(p(1-p)/n), p = 1/n
     t = _trends([0, 0, 0, 0.5], [0.1, 0.1, 0.1, 0.1], articles_last=2)
     out = emerging_topics(t, EmergingConfig(min_articles=3))
-    assert out.filter(pl.col("topic_id") == "x")["z"][0] == 50.0  # (0.5 - 0) / min_std
-    assert not out["emerging"].any()
+    z = out.filter(pl.col("topic_id") == "x")["z"][0]
+    assert z == pytest.approx(0.5 / (0.1 * 0.9 / 10) ** 0.5)
+    assert not out["emerging"].any()  # only 2 articles
 
 
 def test_too_little_history():
