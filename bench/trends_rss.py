@@ -46,7 +46,8 @@ def main() -> int:
               f"(z >= 3 against the 8 weeks before; >= 3 articles):")
         print(out.head(6).with_columns(pl.col("share", "baseline_share", "z").round(3)))
     print("\nstrongest co-occurrences (canonical articles):")
-    print(cooccurrence(mentions, articles).head(12).with_columns(pl.col("jaccard", "lift").round(3)))
+    top = cooccurrence(mentions, articles).head(12)
+    print(top.with_columns(pl.col("jaccard", "lift").round(3)))
     shares = source_shares(articles, mentions, period="month").filter(
         pl.col("topic_id") == "ukraine_military_aid")
     print("\nukraine_military_aid share by outlet, 2022-03 and 2023-03:")
