@@ -58,6 +58,7 @@ class FetchResult:
     error: str | None = None
     final_url: str | None = None
     content_type: str | None = None
+    transient: bool = False  # failed on timeouts, connection errors, 429 or 5xx to the end
 
     @property
     def ok(self) -> bool:
@@ -139,7 +140,7 @@ class HttpFetcher:
                 return self._attempt(url, etag, last_modified, attempts)
             except _Transient as exc:
                 if attempts >= self.config.max_attempts:
-                    return FetchResult(url, exc.status, attempts=attempts,
+                    return FetchResult(url, exc.status, attempts=attempts, transient=True,
                                        error=f"{url}: {exc} (gave up after {attempts} attempts)")
                 self._sleep(self._delay(attempts, exc.retry_after))
 

@@ -36,6 +36,7 @@ class SourceBatch:
     status: str = "ok"  # ok | degraded | failed
     message: str = ""
     http_validators: dict = field(default_factory=dict)  # url -> (etag, last_modified)
+    transient: bool = False  # failed only on faults worth retrying later (timeouts, 5xx)
 
 
 PARSED_RAW = {**schema.PARSED, "date_raw": pl.String}

@@ -69,11 +69,13 @@ class _Collector:
         self.messages: list[str] = []
         self.read = 0
         self.failures = 0
+        self.transient_failures = 0
         self.degraded = False
         self.validators: Validators = {}
 
-    def fail(self, location: str, reason: str) -> None:
+    def fail(self, location: str, reason: str, *, transient: bool = False) -> None:
         self.failures += 1
+        self.transient_failures += transient
         self.read += 1
         self.bad.append(quarantine_frame([(self.source.id, location, reason)]))
         self.messages.append(f"{location}: {reason}")
@@ -84,14 +86,16 @@ class _Collector:
         status = ("failed" if inputs and self.failures == inputs else
                   "degraded" if self.failures or self.degraded or bad.height else "ok")
         return SourceBatch(self.source.id, self.source.kind, parsed, bad, self.read, status,
-                           "; ".join(self.messages[:5]), http_validators=self.validators)
+                           "; ".join(self.messages[:5]), http_validators=self.validators,
+                           transient=status == "failed"
+                           and self.transient_failures == self.failures)
 
 
 def _get(fetcher: Fetcher, url: str, known: Validators, out: _Collector) -> bytes | None:
     etag, modified = known.get(url, (None, None))
     result = fetcher.get(url, etag=etag, last_modified=modified)
     if result.error:
-        out.fail(url, result.error.removeprefix(f"{url}: "))
+        out.fail(url, result.error.removeprefix(f"{url}: "), transient=result.transient)
         return None
     if result.etag or result.last_modified:
         out.validators[url] = (result.etag, result.last_modified)

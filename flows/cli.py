@@ -95,6 +95,68 @@ def run(
     )
 
 
+@app.command()
+def serve(
+    cron: str | None = typer.Option(
+        None, "--cron", help='When to run, a cron expression in UTC, e.g. "0 6 * * *".'
+    ),
+    interval: float | None = typer.Option(
+        None, "--interval", min=1, help="Or run every INTERVAL seconds."
+    ),
+    sources: Path = typer.Option(
+        Path("seeds"), "--sources", "-s",
+        help="A folder of article files, a CSV/JSONL/Parquet file, or a sources .toml file.",
+    ),
+    taxonomy: Path = typer.Option(
+        Path("seeds/taxonomy.toml"), "--taxonomy", "-t", help="The taxonomy TOML file."
+    ),
+    data_dir: Path = typer.Option(
+        Path("data"), "--data-dir", help="Where the article store lives."
+    ),
+    reports_dir: Path = typer.Option(
+        Path("reports"), "--reports-dir", help="Reports go to REPORTS_DIR/<run-date>/."
+    ),
+    themes: str = typer.Option(
+        "auto", "--themes", callback=_themes,
+        help="Number of themes to cluster into, or 'auto' to choose it from the data.",
+    ),
+    random_state: int = typer.Option(0, "--random-state", help="Seed of the theme model."),
+    name: str = typer.Option("daily", "--name", help="The deployment's name."),
+) -> None:
+    """Serve the flow as the scheduled deployment topic-report/NAME until stopped (Ctrl-C).
+
+    Each scheduled run reports on its scheduled day (UTC); runs never overlap. Needs a
+    running Prefect server: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api).
+    """
+    if (cron is None) == (interval is None):
+        raise _fail("give exactly one of --cron and --interval")
+    try:
+        load_taxonomy(taxonomy)
+        load_sources(sources)
+    except (TaxonomyError, SourcesError) as exc:
+        raise _fail(str(exc)) from exc
+
+    from prefect.settings import get_current_settings
+
+    from flows.serve import deployment, serve_deployment
+
+    # Absolute paths: runs start in whatever directory the serving process has.
+    parameters = {
+        "sources": str(sources.resolve()), "taxonomy": str(taxonomy.resolve()),
+        "data_dir": str(data_dir.resolve()), "reports_dir": str(reports_dir.resolve()),
+        "themes": themes, "random_state": random_state,
+    }
+    try:
+        dep = deployment(parameters, cron=cron, interval=interval, name=name)
+    except ValueError as exc:  # an invalid cron expression
+        raise _fail(str(exc).splitlines()[0]) from exc
+    # Without a server URL Prefect would serve against a throwaway server of this process.
+    if not get_current_settings().api.url:
+        raise _fail("serve needs a running Prefect server: start one with "
+                    "'prefect server start' and set PREFECT_API_URL=http://127.0.0.1:4200/api")
+    serve_deployment(dep)
+
+
 taxonomy_app = typer.Typer(help="Check the taxonomy file.", no_args_is_help=True)
 sources_app = typer.Typer(help="Check the sources file.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")

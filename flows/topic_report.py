@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
 from analytics.claims import extract_claims
@@ -37,8 +38,25 @@ DEFAULT_SOURCES = "seeds"
 DEFAULT_TAXONOMY = "seeds/taxonomy.toml"
 
 
+# A URL source that failed transiently is read again by the task, after the fetcher's own
+# quick retries (seconds apart) are spent: these delays outlast a restart or a short outage.
+SOURCE_RETRIES = 2
+SOURCE_RETRY_DELAYS = [30, 120]
+
+
+class TransientSourceError(RuntimeError):
+    """A source failed for a reason worth retrying later (timeout, connection, 429, 5xx)."""
+
+
+def _scheduled_day() -> date:
+    """The UTC day this run was scheduled for: a late or queued scheduled run keeps its
+    day; an ad-hoc run's scheduled time is when it was created."""
+    start = flow_run.scheduled_start_time
+    return start.astimezone(UTC).date() if start else datetime.now(UTC).date()
+
+
 def _run_name() -> str:
-    run_date = flow_run.parameters.get("run_date") or datetime.now(UTC).date().isoformat()
+    run_date = flow_run.parameters.get("run_date") or _scheduled_day().isoformat()
     return f"topic-report-{run_date}"
 
 
@@ -52,8 +70,12 @@ def load_sources_task(path: str) -> SourcesConfig:
     return load_sources(path)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="read-source-{source.id}")
+@task(cache_policy=NO_CACHE, task_run_name="read-source-{source.id}",
+      retries=SOURCE_RETRIES, retry_delay_seconds=SOURCE_RETRY_DELAYS)
 def read_source_task(source: Source, settings: Settings, validators: dict) -> SourceBatch:
+    """One source's batch. A transient failure raises ``TransientSourceError`` while task
+    retries remain (only this source is read again); after the last one the failed batch
+    is returned, so the report still comes out and names the failing source."""
     batch = read_source(source, settings, validators=validators)
     log = get_run_logger()
     level = log.warning if batch.status != "ok" else log.info
@@ -62,6 +84,9 @@ def read_source_task(source: Source, settings: Settings, validators: dict) -> So
         batch.source, batch.kind, batch.status, batch.rows_read, batch.parsed.height,
         batch.quarantine.height, f" - {batch.message}" if batch.message else "",
     )
+    ctx = TaskRunContext.get()
+    if batch.transient and ctx and ctx.task_run.run_count <= (ctx.task.retries or 0):
+        raise TransientSourceError(f"source {batch.source}: {batch.message}")
     return batch
 
 
@@ -176,8 +201,8 @@ def topic_report(
     random_state: int = 0,
 ) -> RunSummary:
     """Ingest ``sources`` into the store under ``data_dir`` and write the report of
-    ``run_date`` (YYYY-MM-DD, default today UTC) to ``reports_dir/<run_date>/``."""
-    day = date.fromisoformat(run_date) if run_date else datetime.now(UTC).date()
+    ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``."""
+    day = date.fromisoformat(run_date) if run_date else _scheduled_day()
     # Reports of one run date are byte-identical on rerun unless the user pins another epoch.
     os.environ.setdefault(
         "SOURCE_DATE_EPOCH", str(int(datetime.combine(day, time(), tzinfo=UTC).timestamp()))

@@ -25,11 +25,14 @@ RUN_DATE = date(2025, 7, 1)
 HOSTILE_TITLE = r"Budget $x$ and $$ 5 \input{x} <script>alert(1)</script>"
 
 
+_PACKAGES = {"pdftoppm": "poppler-utils", "pdftotext": "poppler-utils", "pdfinfo": "poppler-utils"}
+
+
 def require_tool(name: str) -> str:
     """Path of an external tool; skip the test without it locally, fail under CI=true."""
     path = shutil.which(name)
     if path is None:
-        reason = f"{name} not installed (apt-get install poppler-utils)"
+        reason = f"{name} not installed (apt-get install {_PACKAGES.get(name, name)})"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{reason}; CI=true requires it")
         pytest.skip(reason)

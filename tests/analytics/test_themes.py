@@ -7,11 +7,18 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.feature_extraction.text import CountVectorizer
 
 from analytics import schema
-from analytics.theme_model import STOP_WORDS, TOKEN_PATTERN, TermCounter, ThemeModel
+from analytics.theme_model import (
+    STOP_WORDS,
+    TOKEN_PATTERN,
+    TermCounter,
+    ThemeModel,
+    coherent_terms,
+)
 from analytics.themes import fit_themes, match_themes, theme_trends
 
 SUBJECTS = {
@@ -98,6 +105,29 @@ def test_model_predicts_new_texts(texts):
     predicted = model.predict(new)
     assert predicted[0] == model.labels_[0]
     assert predicted[1] == -1  # no known term: an outlier, not a guess
+
+
+def test_top_terms_are_single_words_unique_to_one_theme(texts):
+    model = ThemeModel(3, min_theme_size=2).fit(texts)
+    words = [w for row in model.top_terms_ for w in row]
+    assert all(w.isalpha() and len(w) >= 3 for w in words)
+    assert len(words) == len(set(words))  # no word describes two themes
+
+
+def test_coherent_terms_prefer_words_that_meet():
+    # Term 0 is best; 1 and 2 score the same, but only 2 appears with 0 in the texts.
+    scores = np.array([[1.0, 0.6, 0.6]])
+    present = sp.csc_matrix(np.array([[1, 0, 1], [1, 0, 1], [0, 1, 0], [0, 0, 0]],
+                                     dtype=np.float32))
+    assert coherent_terms(scores, present, 2) == [[0, 2]]
+
+
+def test_outlier_threshold_is_relative_to_the_theme(texts):
+    model = ThemeModel(3, min_theme_size=2, outlier_threshold=0.0).fit(texts)
+    assert (model.labels_ >= 0).all()
+    strict = ThemeModel(3, min_theme_size=2, outlier_threshold=1.0).fit(texts)
+    # At 1.0 x the median member similarity, about half of each theme falls below it.
+    assert 0.2 < np.mean(strict.labels_ < 0) < 0.8
 
 
 def test_term_counter_matches_count_vectorizer(texts):

@@ -88,6 +88,8 @@ def test_failing_source_does_not_stop_the_others(server, tmp_path):
     batches = [read_source(s, SETTINGS, fetcher=fetcher) for s in sources]
     status = {b.source: b.status for b in batches}
     assert status == {"gone": "failed", "slow": "failed", "wire": "ok", "pages": "ok"}
+    assert {b.source: b.transient for b in batches} == {
+        "gone": False, "slow": True, "wire": False, "pages": False}
     assert len(server.hits("/gone.xml")) == 1  # 404 is not retried
     assert "404" in batches[0].message and server.url("/gone.xml") in batches[0].message
     assert len(server.hits("/slow.xml")) == 3  # a timeout is transient: retried, then given up

@@ -10,3 +10,13 @@ from prefect.testing.utilities import prefect_test_harness
 def prefect_harness():
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real ``prefect server start`` on a free loopback port, shared by the UI and
+    schedule tests (started only when a test asks for it)."""
+    from tests.flows.server_fixture import running_server
+
+    with running_server(tmp_path_factory.mktemp("prefect-server")) as server:
+        yield server
