@@ -37,15 +37,17 @@ class ThemeResult:
 
 def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_state: int = 0,
                min_theme_size: int = 5, max_themes: int = 30, secondary_ratio: float = 0.8,
-               outlier_threshold: float = 0.05, max_fit_docs: int = 5_000) -> ThemeResult:
+               outlier_threshold: float = 0.25, max_fit_docs: int = 5_000) -> ThemeResult:
     """Cluster the canonical articles (``duplicate_of`` null) into themes.
 
     Needs ``article_id``, ``title``, ``text``; duplicates are skipped. Every canonical
     article gets one ``article_themes`` row for its main theme (``weight`` = cosine
     similarity to the theme centroid; theme -1 = outlier) plus rows for other themes whose
     similarity is at least ``secondary_ratio`` of the main one. Theme ids are numbered by
-    size, largest first. A corpus too small or uniform to split gives empty frames and the
-    reason in ``status``.
+    size, largest first; ``label`` joins up to three c-TF-IDF terms, ``top_terms`` are ten
+    single words (see ``analytics.theme_model``). ``outlier_threshold`` is relative to
+    each theme's median member similarity. A corpus too small or uniform to split gives
+    empty frames and the reason in ``status``.
     """
     canonical = articles
     if "duplicate_of" in articles.columns:
@@ -72,7 +74,7 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
     terms = [model.top_terms_[j] for j in order]
     themes = pl.DataFrame({
         "theme_id": np.arange(len(order)),
-        "label": [make_label(t) for t in terms],
+        "label": [make_label(model.label_terms_[j]) for j in order],
         "top_terms": terms,
         "size": sizes[order],
     }, schema_overrides={"top_terms": pl.List(pl.String)})
