@@ -11,7 +11,6 @@ import email.utils
 import io
 import re
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
@@ -23,6 +22,7 @@ import polars as pl
 
 from analytics import schema
 from analytics.html_text import html_to_text
+from analytics.parse_result import ParseResult, rejected
 from analytics.text_decode import decode_bytes, sniff_declared
 
 MAX_FEED_BYTES = 20 * 2**20
@@ -101,25 +101,7 @@ def parse_date(raw: str | None, *, fallback: time.struct_time | None = None) -> 
         return None
 
 
-@dataclass(frozen=True)
-class FeedResult:
-    """``articles`` (schema.PARSED), ``quarantine`` (schema.QUARANTINE), ``status``
-    ("ok" / "degraded" / "rejected"), ``message`` (why not ok) and decoding details."""
-
-    articles: pl.DataFrame
-    quarantine: pl.DataFrame
-    status: str
-    message: str = ""
-    encoding: str | None = None
-    replacements: int = 0
-
-
-def _rejected(source: str, location: str, reason: str, **extra) -> FeedResult:
-    quarantine = pl.DataFrame(
-        {"source": [source], "location": [location], "reason": [reason]},
-        schema=schema.QUARANTINE,
-    )
-    return FeedResult(schema.empty("parsed"), quarantine, "rejected", reason, **extra)
+FeedResult = ParseResult  # the name callers know
 
 
 def check_xml(xml: str) -> tuple[str | None, str | None]:
@@ -189,9 +171,9 @@ def parse_feed(
     neither title nor text go to ``quarantine``.
     """
     if len(data) > max_bytes:
-        return _rejected(source, location, f"feed too large: {len(data)} bytes > {max_bytes}")
+        return rejected(source, location, f"feed too large: {len(data)} bytes > {max_bytes}")
     if not data.strip():
-        return _rejected(source, location, "empty document")
+        return rejected(source, location, "empty document")
     decoded = decode_bytes(data, declared=sniff_declared(data))
     extra = {"encoding": decoded.encoding, "replacements": decoded.replacements}
     # The text is re-encoded as UTF-8, so the declaration must say so.
@@ -199,7 +181,7 @@ def parse_feed(
     xml = _HARMLESS_DOCTYPE.sub("", xml, count=1)
     hostile, malformed = check_xml(xml)
     if hostile:
-        return _rejected(source, location, hostile, **extra)
+        return rejected(source, location, hostile, **extra)
     if malformed:
         # Otherwise feedparser's loose parser reads "AT&T" as an entity and writes "AT&T;".
         xml = _BARE_AMPERSAND.sub("&amp;", xml)
@@ -218,7 +200,7 @@ def parse_feed(
     )
     bozo = str(parsed.get("bozo_exception", "")) if parsed.get("bozo") else ""
     if not parsed.entries and (bozo or not parsed.get("version")):
-        return _rejected(source, location, f"not a parseable feed: {bozo or 'no RSS/Atom root'}",
+        return rejected(source, location, f"not a parseable feed: {bozo or 'no RSS/Atom root'}",
                          **extra)
 
     feed_language = parsed.feed.get("language")

@@ -7,7 +7,6 @@ Text comes out as plain text, so scripts, iframes and ``on*`` handlers never rea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 import polars as pl
@@ -16,6 +15,7 @@ import trafilatura
 from analytics import schema
 from analytics.feeds import parse_date
 from analytics.html_text import has_markup, html_to_text, normalise_space
+from analytics.parse_result import ParseResult, rejected
 from analytics.text_decode import decode_bytes, sniff_declared
 
 MAX_PAGE_BYTES = 20 * 2**20
@@ -31,25 +31,7 @@ _DATE_PARAMS = {
 }
 
 
-@dataclass(frozen=True)
-class PageResult:
-    """``articles`` (schema.PARSED, 0 or 1 row), ``quarantine`` (schema.QUARANTINE),
-    ``status`` ("ok" / "degraded" / "rejected"), ``message`` and decoding details."""
-
-    articles: pl.DataFrame
-    quarantine: pl.DataFrame
-    status: str
-    message: str = ""
-    encoding: str | None = None
-    replacements: int = 0
-
-
-def _rejected(source: str, location: str, reason: str, **extra) -> PageResult:
-    quarantine = pl.DataFrame(
-        {"source": [source], "location": [location], "reason": [reason]},
-        schema=schema.QUARANTINE,
-    )
-    return PageResult(schema.empty("parsed"), quarantine, "rejected", reason, **extra)
+PageResult = ParseResult  # the name callers know
 
 
 def _plain(text: str | None) -> str:
@@ -74,9 +56,9 @@ def extract_page(
     large, empty or without main text (``min_text_chars``) are quarantined (status "rejected").
     """
     if len(html) > max_bytes:
-        return _rejected(source, location, f"page too large: {len(html)} bytes > {max_bytes}")
+        return rejected(source, location, f"page too large: {len(html)} bytes > {max_bytes}")
     if not html.strip():
-        return _rejected(source, location, "empty page")
+        return rejected(source, location, "empty page")
     decoded = decode_bytes(html, declared=sniff_declared(html))
     extra = {"encoding": decoded.encoding, "replacements": decoded.replacements}
     try:
@@ -91,12 +73,12 @@ def extract_page(
             date_extraction_params=_DATE_PARAMS,
         )
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup
-        return _rejected(source, location, f"extraction failed: {type(exc).__name__}: {exc}",
+        return rejected(source, location, f"extraction failed: {type(exc).__name__}: {exc}",
                          **extra)
     text = _plain(doc.text if doc is not None else None)
     if len(text) < min_text_chars:
         reason = f"no extractable main text ({len(text)} characters < {min_text_chars})"
-        return _rejected(source, location, reason, **extra)
+        return rejected(source, location, reason, **extra)
 
     lang = _HTML_LANG.search(decoded.text[:20_000])
     row = {

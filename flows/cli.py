@@ -6,6 +6,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -46,31 +47,33 @@ def _run_date(value: str | None) -> str | None:
         raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from exc
 
 
+# Options shared by `run` and `serve`, declared once.
+SourcesOpt = Annotated[Path, typer.Option(
+    "--sources", "-s",
+    help="A folder of article files, a CSV/JSONL/Parquet file, or a sources .toml file.")]
+TaxonomyOpt = Annotated[Path, typer.Option("--taxonomy", "-t", help="The taxonomy TOML file.")]
+DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="Where the article store lives.")]
+ReportsDirOpt = Annotated[Path, typer.Option(
+    "--reports-dir", help="Reports go to REPORTS_DIR/<run-date>/.")]
+ThemesOpt = Annotated[str, typer.Option(
+    "--themes", callback=_themes,
+    help="Number of themes to cluster into, or 'auto' to choose it from the data.")]
+RandomStateOpt = Annotated[int, typer.Option("--random-state", help="Seed of the theme model.")]
+
+
 @app.command()
 def run(
-    sources: Path = typer.Option(
-        Path("seeds"), "--sources", "-s",
-        help="A folder of article files, a CSV/JSONL/Parquet file, or a sources .toml file.",
-    ),
-    taxonomy: Path = typer.Option(
-        Path("seeds/taxonomy.toml"), "--taxonomy", "-t", help="The taxonomy TOML file."
-    ),
-    data_dir: Path = typer.Option(
-        Path("data"), "--data-dir", help="Where the article store lives."
-    ),
-    reports_dir: Path = typer.Option(
-        Path("reports"), "--reports-dir", help="Reports go to REPORTS_DIR/<run-date>/."
-    ),
+    sources: SourcesOpt = Path("seeds"),
+    taxonomy: TaxonomyOpt = Path("seeds/taxonomy.toml"),
+    data_dir: DataDirOpt = Path("data"),
+    reports_dir: ReportsDirOpt = Path("reports"),
     run_date: str | None = typer.Option(
         None, "--run-date", callback=_run_date,
         help="The run's date, YYYY-MM-DD (default: today, UTC). Articles dated later are "
         "quarantined; reruns of one date replace that date's report.",
     ),
-    themes: str = typer.Option(
-        "auto", "--themes", callback=_themes,
-        help="Number of themes to cluster into, or 'auto' to choose it from the data.",
-    ),
-    random_state: int = typer.Option(0, "--random-state", help="Seed of the theme model."),
+    themes: ThemesOpt = "auto",
+    random_state: RandomStateOpt = 0,
 ) -> None:
     """Ingest the sources, count topics, claims, trends and themes, and write the report."""
     # Config errors stop the run before any work, with the file, line and key.
@@ -103,24 +106,12 @@ def serve(
     interval: float | None = typer.Option(
         None, "--interval", min=1, help="Or run every INTERVAL seconds."
     ),
-    sources: Path = typer.Option(
-        Path("seeds"), "--sources", "-s",
-        help="A folder of article files, a CSV/JSONL/Parquet file, or a sources .toml file.",
-    ),
-    taxonomy: Path = typer.Option(
-        Path("seeds/taxonomy.toml"), "--taxonomy", "-t", help="The taxonomy TOML file."
-    ),
-    data_dir: Path = typer.Option(
-        Path("data"), "--data-dir", help="Where the article store lives."
-    ),
-    reports_dir: Path = typer.Option(
-        Path("reports"), "--reports-dir", help="Reports go to REPORTS_DIR/<run-date>/."
-    ),
-    themes: str = typer.Option(
-        "auto", "--themes", callback=_themes,
-        help="Number of themes to cluster into, or 'auto' to choose it from the data.",
-    ),
-    random_state: int = typer.Option(0, "--random-state", help="Seed of the theme model."),
+    sources: SourcesOpt = Path("seeds"),
+    taxonomy: TaxonomyOpt = Path("seeds/taxonomy.toml"),
+    data_dir: DataDirOpt = Path("data"),
+    reports_dir: ReportsDirOpt = Path("reports"),
+    themes: ThemesOpt = "auto",
+    random_state: RandomStateOpt = 0,
     name: str = typer.Option("daily", "--name", help="The deployment's name."),
 ) -> None:
     """Serve the flow as the scheduled deployment topic-report/NAME until stopped (Ctrl-C).

@@ -40,10 +40,6 @@ socket.socket.connect = _loopback_only
 @pytest.fixture
 def shared_corpora() -> Path:
     """``../shared/corpora``; skips locally when absent, fails when CI=true."""
-    path = SHARED / "corpora"
-    if not path.is_dir():
-        reason = f"{path} is absent (the shared corpora sit beside the repository)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true requires it")
-        pytest.skip(reason)
-    return path
+    from tests.helpers import require_path
+
+    return require_path(SHARED / "corpora", "the shared corpora")
