@@ -61,6 +61,26 @@ ThemesOpt = Annotated[str, typer.Option(
 RandomStateOpt = Annotated[int, typer.Option("--random-state", help="Seed of the theme model.")]
 
 
+def _dask_address(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"(tcp|tls)://[^\s/:]+:\d+|[^\s/:]+:\d+", value):
+        raise typer.BadParameter(f"expected tcp://HOST:PORT, got {value!r}")
+    try:
+        import prefect_dask  # noqa: F401
+    except ImportError as exc:
+        raise typer.BadParameter(
+            "needs prefect-dask: pip install 'topicwatch[dask]'") from exc
+    return value
+
+
+DaskAddressOpt = Annotated[str | None, typer.Option(
+    "--dask-address", callback=_dask_address,
+    help="Run the per-shard stages (reading sources, topics and claims of each store "
+    "month) on the existing Dask cluster whose scheduler is at this address, e.g. "
+    "tcp://10.0.0.5:8786. Default: run everything here.")]
+
+
 @app.command()
 def run(
     sources: SourcesOpt = Path("seeds"),
@@ -74,6 +94,7 @@ def run(
     ),
     themes: ThemesOpt = "auto",
     random_state: RandomStateOpt = 0,
+    dask_address: DaskAddressOpt = None,
 ) -> None:
     """Ingest the sources, count topics, claims, trends and themes, and write the report."""
     # Config errors stop the run before any work, with the file, line and key.
@@ -88,7 +109,7 @@ def run(
     summary = topic_report(
         sources=str(sources), taxonomy=str(taxonomy), data_dir=str(data_dir),
         reports_dir=str(reports_dir), run_date=run_date, themes=themes,
-        random_state=random_state,
+        random_state=random_state, dask_address=dask_address,
     )
     print(
         f"topicwatch {summary.run_date.isoformat()}: read {summary.rows_read}, "
@@ -112,6 +133,7 @@ def serve(
     reports_dir: ReportsDirOpt = Path("reports"),
     themes: ThemesOpt = "auto",
     random_state: RandomStateOpt = 0,
+    dask_address: DaskAddressOpt = None,
     name: str = typer.Option("daily", "--name", help="The deployment's name."),
 ) -> None:
     """Serve the flow as the scheduled deployment topic-report/NAME until stopped (Ctrl-C).
@@ -137,6 +159,8 @@ def serve(
         "data_dir": str(data_dir.resolve()), "reports_dir": str(reports_dir.resolve()),
         "themes": themes, "random_state": random_state,
     }
+    if dask_address:
+        parameters["dask_address"] = dask_address
     try:
         dep = deployment(parameters, cron=cron, interval=interval, name=name)
     except ValueError as exc:  # an invalid cron expression

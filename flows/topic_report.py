@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import Flow, flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
@@ -24,6 +24,7 @@ from analytics.ingest import IngestResult, ingest
 from analytics.local_sources import SourceBatch
 from analytics.report_writer import ReportFiles, write_report
 from analytics.run_summary import RunSummary
+from analytics.shards import combine_claims, combine_mentions, month_shards
 from analytics.sources import read_source
 from analytics.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.store import ArticleStore
@@ -60,6 +61,28 @@ def _run_name() -> str:
     return f"topic-report-{run_date}"
 
 
+def _dask_worker() -> str | None:
+    """The name of the Dask worker running the current task, None when not on one."""
+    try:
+        from distributed import get_worker
+    except ImportError:  # the dask extra is not installed
+        return None
+    try:
+        return str(get_worker().name)
+    except ValueError:  # not inside a Dask worker
+        return None
+
+
+def _on_cluster(shard_flow: Flow, dask_address: str | None) -> Flow:
+    """``shard_flow`` as a subflow whose tasks run on the Dask cluster at ``dask_address``,
+    or, without an address, its body run inline so its tasks run where the flow runs."""
+    if not dask_address:
+        return shard_flow.fn
+    from prefect_dask import DaskTaskRunner
+
+    return shard_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
+
+
 @task(cache_policy=NO_CACHE)
 def load_taxonomy_task(path: str) -> Taxonomy:
     return load_taxonomy(path)
@@ -79,10 +102,12 @@ def read_source_task(source: Source, settings: Settings, validators: dict) -> So
     batch = read_source(source, settings, validators=validators)
     log = get_run_logger()
     level = log.warning if batch.status != "ok" else log.info
+    worker = _dask_worker()
     level(
-        "source %s (%s): %s, %d rows read, %d parsed, %d quarantined%s",
+        "source %s (%s): %s, %d rows read, %d parsed, %d quarantined%s%s",
         batch.source, batch.kind, batch.status, batch.rows_read, batch.parsed.height,
         batch.quarantine.height, f" - {batch.message}" if batch.message else "",
+        f" (on Dask worker {worker})" if worker else "",
     )
     ctx = TaskRunContext.get()
     if batch.transient and ctx and ctx.task_run.run_count <= (ctx.task.retries or 0):
@@ -125,6 +150,39 @@ def extract_claims_task(articles: pl.DataFrame) -> pl.DataFrame:
     claims = extract_claims(articles)
     get_run_logger().info("claims: %d spending-target claims", claims.height)
     return claims
+
+
+@task(cache_policy=NO_CACHE, task_run_name="tag-shard-{shard}")
+def tag_shard_task(shard: str, articles: pl.DataFrame,
+                   taxonomy: Taxonomy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Topic mentions and claims of one store partition (a month of articles)."""
+    mentions, claims = tag_topics(articles, taxonomy), extract_claims(articles)
+    worker = _dask_worker()
+    get_run_logger().info(
+        "shard %s: %d articles, %d article-topic pairs, %d claims%s", shard, articles.height,
+        mentions.height, claims.height, f" (on Dask worker {worker})" if worker else "",
+    )
+    return mentions, claims
+
+
+@flow(name="topic-report-read-sources")
+def read_sources_flow(config: SourcesConfig, validators: dict) -> list[SourceBatch]:
+    """Read every source, one task per source (the shards)."""
+    return read_source_task.map(
+        config.sources, settings=unmapped(config.settings), validators=unmapped(validators)
+    ).result()
+
+
+@flow(name="topic-report-tag-shards")
+def tag_shards_flow(articles: pl.DataFrame,
+                    taxonomy: Taxonomy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Topic mentions and claims, one task per store partition; the same rows, in the
+    same order, as tagging all articles at once."""
+    shards = month_shards(articles)
+    parts = tag_shard_task.map(list(shards), list(shards.values()),
+                               taxonomy=unmapped(taxonomy)).result()
+    return (combine_mentions([m for m, _ in parts]),
+            combine_claims([c for _, c in parts], articles))
 
 
 @task(cache_policy=NO_CACHE)
@@ -199,9 +257,14 @@ def topic_report(
     run_date: str | None = None,
     themes: str = "auto",
     random_state: int = 0,
+    dask_address: str | None = None,
 ) -> RunSummary:
     """Ingest ``sources`` into the store under ``data_dir`` and write the report of
-    ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``."""
+    ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``.
+
+    With ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``) the per-shard stages (reading
+    each source; topics and claims of each store partition) run on that Dask cluster;
+    ingest, the store, trends, themes and the report stay where the flow runs."""
     day = date.fromisoformat(run_date) if run_date else _scheduled_day()
     # Reports of one run date are byte-identical on rerun unless the user pins another epoch.
     os.environ.setdefault(
@@ -211,17 +274,20 @@ def topic_report(
     params = {"sources": sources, "taxonomy": taxonomy, "data_dir": data_dir,
               "reports_dir": reports_dir, "run_date": day.isoformat(), "themes": str(themes),
               "random_state": str(random_state)}
+    if dask_address:
+        params["dask_address"] = dask_address
 
     tax = load_taxonomy_task(taxonomy)
     config = load_sources_task(sources)
     validators = ArticleStore(data_dir).read_http_state()
-    batches = read_source_task.map(
-        config.sources, settings=unmapped(config.settings), validators=unmapped(validators)
-    ).result()
+    batches = _on_cluster(read_sources_flow, dask_address)(config, validators)
     ingested = ingest_task(batches, data_dir, day, config.settings)
     articles = read_store_task(data_dir)
-    mentions = tag_topics_task(articles, tax)
-    claims = extract_claims_task(articles)
+    if dask_address:
+        mentions, claims = _on_cluster(tag_shards_flow, dask_address)(articles, tax)
+    else:
+        mentions = tag_topics_task(articles, tax)
+        claims = extract_claims_task(articles)
     trend_tables = trends_task(articles, mentions, tax.ids)
     stable = themes_task(articles, n_themes, random_state, data_dir, day)
     themes = stable.result
