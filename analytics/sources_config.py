@@ -62,6 +62,7 @@ class Settings:
     timeout_seconds: float = 10.0
     retries: int = 3
     near_duplicate_threshold: float = 0.65  # estimated Jaccard of word 3-shingles
+    dask_address: str | None = None  # run the per-shard stages on this Dask cluster
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,11 @@ def _settings(raw: dict, path: str) -> Settings:
             s = Settings(**{**s.__dict__, "min_date": date.fromisoformat(str(raw["min_date"]))})
         except ValueError as exc:
             raise SourcesError(f"{path}: [settings], key 'min_date': {exc}") from exc
+    if s.dask_address is not None and not re.fullmatch(r"(tcp://)?[\w.\-]+:\d+", s.dask_address):
+        raise SourcesError(
+            f"{path}: [settings], key 'dask_address': expected tcp://HOST:PORT, "
+            f"got {s.dask_address!r}"
+        )
     if s.on_missing_date not in ("quarantine", "run_date"):
         raise SourcesError(
             f"{path}: [settings], key 'on_missing_date': must be 'quarantine' or 'run_date'"

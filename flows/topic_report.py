@@ -262,7 +262,8 @@ def topic_report(
     """Ingest ``sources`` into the store under ``data_dir`` and write the report of
     ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``.
 
-    With ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``) the per-shard stages (reading
+    With ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``; default: the sources file's
+    ``[settings] dask_address``) the per-shard stages (reading
     each source; topics and claims of each store partition) run on that Dask cluster;
     ingest, the store, trends, themes and the report stay where the flow runs."""
     day = date.fromisoformat(run_date) if run_date else _scheduled_day()
@@ -274,11 +275,11 @@ def topic_report(
     params = {"sources": sources, "taxonomy": taxonomy, "data_dir": data_dir,
               "reports_dir": reports_dir, "run_date": day.isoformat(), "themes": str(themes),
               "random_state": str(random_state)}
-    if dask_address:
-        params["dask_address"] = dask_address
-
     tax = load_taxonomy_task(taxonomy)
     config = load_sources_task(sources)
+    dask_address = dask_address or config.settings.dask_address
+    if dask_address:
+        params["dask_address"] = dask_address
     validators = ArticleStore(data_dir).read_http_state()
     batches = _on_cluster(read_sources_flow, dask_address)(config, validators)
     ingested = ingest_task(batches, data_dir, day, config.settings)

@@ -107,6 +107,8 @@ def test_missing_mapped_column_fails_the_source_with_its_name(tmp_path):
          "sources.toml:6: source x, key 'id': duplicate"),
         ('[settings]\non_missing_date = "guess"\n[[source]]\nid = "x"\nkind = "folder"\npath = "."\n',
          "on_missing_date"),
+        ('[settings]\ndask_address = "http://x"\n[[source]]\nid = "x"\nkind = "folder"\npath = "."\n',
+         "key 'dask_address': expected tcp://HOST:PORT"),
     ],
 )
 def test_sources_file_errors(body, message):
@@ -138,3 +140,9 @@ def test_accounting_rows_in_equal_stored_plus_duplicates_plus_quarantined(tmp_pa
     assert (later.new, later.duplicates, later.quarantined, later.added) == (0, 2, 3, 0)
     assert store.read().height == 1
     assert pl.read_parquet(store.quarantine_dir / "run_date=2025-06-05.parquet").height == 3
+
+
+def test_settings_dask_address():
+    cfg = parse_sources('[settings]\ndask_address = "tcp://127.0.0.1:8786"\n'
+                        '[[source]]\nid = "x"\nkind = "folder"\npath = "."\n', "s.toml")
+    assert cfg.settings.dask_address == "tcp://127.0.0.1:8786"

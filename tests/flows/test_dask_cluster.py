@@ -204,7 +204,9 @@ def test_killed_worker_run_completes_and_stores_nothing_twice(cluster, tmp_path)
     """Kills w2 of the module's cluster: keep this test last in the module."""
     feeds = 4
     with LoopbackServer() as server:
-        lines = ['[settings]\nallowed_networks = ["127.0.0.1/32"]\ntimeout_seconds = 20\n',
+        # The address comes from the sources file this time, not the flow parameter.
+        lines = ['[settings]\nallowed_networks = ["127.0.0.1/32"]\ntimeout_seconds = 20\n'
+                 f'dask_address = "{cluster.address}"\n',
                  f'[[source]]\nid = "seeds"\nkind = "folder"\npath = "{REPO / "seeds"}"\n']
         for n in range(feeds):
             # Only the first request of a feed is slow: enough to kill a worker inside it.
@@ -218,7 +220,7 @@ def test_killed_worker_run_completes_and_stores_nothing_twice(cluster, tmp_path)
 
         def run() -> None:
             try:
-                outcome["summary"] = _run(sources, tmp_path, dask_address=cluster.address)
+                outcome["summary"] = _run(sources, tmp_path)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 outcome["error"] = exc
 
@@ -237,7 +239,8 @@ def test_killed_worker_run_completes_and_stores_nothing_twice(cluster, tmp_path)
         print("first run:", "completed" if "summary" in outcome else outcome["error"])
         if "error" in outcome:  # allowed: a clear failure, then the next run completes
             assert "worker" in str(outcome["error"]).lower(), outcome["error"]
-        second = _run(sources, tmp_path, dask_address=cluster.address)
+        second = _run(sources, tmp_path)
+        assert second.parameters["dask_address"] == cluster.address
 
     stored = pl.read_parquet(tmp_path / "reports" / RUN_DATE / "tables" / "articles.parquet")
     assert stored["article_id"].is_unique().all()
