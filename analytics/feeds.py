@@ -22,8 +22,7 @@ import polars as pl
 
 from analytics import schema
 from analytics.html_text import html_to_text
-from analytics.parse_result import ParseResult, rejected
-from analytics.text_decode import decode_bytes, sniff_declared
+from analytics.parse_result import ParseResult, open_document, rejected
 
 MAX_FEED_BYTES = 20 * 2**20
 
@@ -170,11 +169,10 @@ def parse_feed(
     content or summary as plain text ("" when the entry has only a title). Entries with
     neither title nor text go to ``quarantine``.
     """
-    if len(data) > max_bytes:
-        return rejected(source, location, f"feed too large: {len(data)} bytes > {max_bytes}")
-    if not data.strip():
-        return rejected(source, location, "empty document")
-    decoded = decode_bytes(data, declared=sniff_declared(data))
+    refused, decoded = open_document(data, source=source, location=location,
+                                     max_bytes=max_bytes, what="feed")
+    if refused is not None:
+        return refused
     extra = {"encoding": decoded.encoding, "replacements": decoded.replacements}
     # The text is re-encoded as UTF-8, so the declaration must say so.
     xml = _XML_DECL_ENCODING.sub(r"\1\2utf-8\2", decoded.text, count=1)

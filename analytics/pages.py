@@ -15,8 +15,7 @@ import trafilatura
 from analytics import schema
 from analytics.feeds import parse_date
 from analytics.html_text import has_markup, html_to_text, normalise_space
-from analytics.parse_result import ParseResult, rejected
-from analytics.text_decode import decode_bytes, sniff_declared
+from analytics.parse_result import ParseResult, open_document, rejected
 
 MAX_PAGE_BYTES = 20 * 2**20
 MIN_TEXT_CHARS = 100  # less is navigation or a teaser, not an article body
@@ -55,11 +54,10 @@ def extract_page(
     ``guid`` is null; ``url`` is the given URL (else the page's canonical URL). Pages too
     large, empty or without main text (``min_text_chars``) are quarantined (status "rejected").
     """
-    if len(html) > max_bytes:
-        return rejected(source, location, f"page too large: {len(html)} bytes > {max_bytes}")
-    if not html.strip():
-        return rejected(source, location, "empty page")
-    decoded = decode_bytes(html, declared=sniff_declared(html))
+    refused, decoded = open_document(html, source=source, location=location,
+                                     max_bytes=max_bytes, what="page")
+    if refused is not None:
+        return refused
     extra = {"encoding": decoded.encoding, "replacements": decoded.replacements}
     try:
         doc = trafilatura.bare_extraction(

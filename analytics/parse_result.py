@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analytics import schema
+from analytics.text_decode import Decoded, decode_bytes, sniff_declared
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,15 @@ def rejected(source: str, location: str, reason: str, **extra) -> ParseResult:
         schema=schema.QUARANTINE,
     )
     return ParseResult(schema.empty("parsed"), quarantine, "rejected", reason, **extra)
+
+
+def open_document(data: bytes, *, source: str, location: str, max_bytes: int,
+                  what: str) -> tuple[ParseResult | None, Decoded | None]:
+    """Size and emptiness checks, then decoding, shared by the feed and page parsers:
+    ``(rejection, None)`` for a document that yields nothing, else ``(None, decoded)``."""
+    if len(data) > max_bytes:
+        reason = f"{what} too large: {len(data)} bytes > {max_bytes}"
+        return rejected(source, location, reason), None
+    if not data.strip():
+        return rejected(source, location, f"empty {'document' if what == 'feed' else what}"), None
+    return None, decode_bytes(data, declared=sniff_declared(data))

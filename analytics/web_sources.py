@@ -109,13 +109,9 @@ def _get(fetcher: Fetcher, url: str, known: Validators, out: _Collector) -> byte
 def read_feed(source: Source, settings: Settings, *, fetcher: Fetcher | None = None,
               validators: Validators | None = None) -> SourceBatch:
     """Entries of RSS/Atom feeds (files or URLs); optionally each entry's page as text."""
-    out, known = _Collector(source), validators or {}
-    inputs = list(_inputs(source))
+    out, inputs = _Collector(source), list(_inputs(source))
     with _fetcher(fetcher, settings) as http:
-        for location, path in inputs:
-            data = _load(location, path, settings, http, known, out)
-            if data is None:
-                continue
+        for location, path, data in _documents(inputs, settings, http, validators or {}, out):
             result = parse_feed(data, source=source.id, location=location,
                                 base_url=None if path else location)
             out.read += result.articles.height + result.quarantine.height
@@ -156,13 +152,9 @@ def _with_pages(entries: pl.DataFrame, settings: Settings, http: Fetcher,
 def read_pages(source: Source, settings: Settings, *, fetcher: Fetcher | None = None,
                validators: Validators | None = None) -> SourceBatch:
     """One article per HTML page (files, folders of pages, or URLs), main text extracted."""
-    out, known = _Collector(source), validators or {}
-    inputs = list(_inputs(source))
+    out, inputs = _Collector(source), list(_inputs(source))
     with _fetcher(fetcher, settings) as http:
-        for location, path in inputs:
-            data = _load(location, path, settings, http, known, out)
-            if data is None:
-                continue
+        for location, path, data in _documents(inputs, settings, http, validators or {}, out):
             result = extract_page(data, source=source.id, location=location,
                                   url=None if path else location)
             out.read += 1
@@ -170,6 +162,16 @@ def read_pages(source: Source, settings: Settings, *, fetcher: Fetcher | None = 
             if result.articles.height:
                 out.frames.append(_with_raw_date(result.articles))
     return out.batch(len(inputs))
+
+
+def _documents(inputs: list[tuple[str, Path | None]], settings: Settings, http: Fetcher,
+               known: Validators, out: _Collector) -> Iterator[tuple[str, Path | None, bytes]]:
+    """(location, path, bytes) of every input that could be read; the others are failed
+    (or not modified) in ``out``."""
+    for location, path in inputs:
+        data = _load(location, path, settings, http, known, out)
+        if data is not None:
+            yield location, path, data
 
 
 def _load(location: str, path: Path | None, settings: Settings, http: Fetcher,
