@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -55,6 +55,23 @@ def prepare(batch_frames: list[pl.DataFrame], *, run_date: date, settings: Setti
     return to_articles(kept, run_date=run_date), bad
 
 
+def _near_duplicate_candidates(store: ArticleStore, new: pl.DataFrame, run_date: date,
+                               settings: Settings) -> pl.DataFrame:
+    """Stored canonical articles (ingested before ``run_date``) published within the
+    near-duplicate window of a new article; only the partitions of those months are read."""
+    cols = ["article_id", "published_at", "text"]
+    if new.is_empty():
+        return schema.empty("articles").select(cols)
+    window = timedelta(days=settings.near_duplicate_window_days)
+    lo, hi = new["published_at"].min() - window, new["published_at"].max() + window
+    rows = store.read([*cols, "duplicate_of", "ingested_on"],
+                      first_month=f"{lo:%Y-%m}", last_month=f"{hi:%Y-%m}")
+    return rows.filter(
+        (pl.col("ingested_on") < run_date) & pl.col("duplicate_of").is_null()
+        & pl.col("published_at").is_between(lo, hi)
+    ).select(cols)
+
+
 def ingest(
     batches: list[SourceBatch], store: ArticleStore, *, run_date: date, settings: Settings
 ) -> IngestResult:
@@ -69,13 +86,13 @@ def ingest(
                                   settings=settings)
     quarantine = pl.concat([b.quarantine for b in batches] + [bad_dates])
     with store.lock():
-        earlier = store.read(
-            ["article_id", "content_hash", "published_at", "text", "duplicate_of", "ingested_on"]
-        ).filter(pl.col("ingested_on") < run_date)
+        earlier = store.read(["article_id", "content_hash", "ingested_on"]).filter(
+            pl.col("ingested_on") < run_date)
         firsts, dups = split_exact_duplicates(articles, earlier)
         firsts = mark_near_duplicates(
-            firsts, earlier.filter(pl.col("duplicate_of").is_null()),
+            firsts, _near_duplicate_candidates(store, firsts, run_date, settings),
             threshold=settings.near_duplicate_threshold,
+            window_days=settings.near_duplicate_window_days,
         )
         added = store.add(firsts)
         store.write_quarantine(run_date, quarantine)

@@ -144,16 +144,47 @@ def _roots(n: int, pairs: pl.DataFrame) -> np.ndarray:
     return lowest[labels]
 
 
+def _pairs_in_window(pool: pl.DataFrame, *, threshold: float, seed: int, window_days: int,
+                     chunk: int) -> pl.DataFrame:
+    """Similar pairs (pool row indices, i < j) published at most ``window_days`` apart.
+
+    The pool is walked in publication order, ``chunk`` rows at a time, each chunk with the
+    rows of the ``window_days`` before it: every pair inside the window shares a chunk, and
+    memory stays bounded by the chunk, whatever the size of the pool.
+    """
+    order = pool.select(pl.arg_sort_by("published_at", "article_id")).to_series().to_numpy()
+    secs = pool["published_at"].dt.epoch("s").to_numpy()
+    when = secs[order]
+    window = np.int64(window_days * 86_400)
+    frames = []
+    for lo in range(0, len(order), chunk):
+        hi = min(lo + chunk, len(order))
+        start = int(np.searchsorted(when, when[lo] - window, "left"))
+        rows = order[start:hi]
+        pairs = similar_pairs(pool["text"].gather(rows), threshold=threshold, seed=seed)
+        # Only pairs with a row of this chunk: pairs inside the look-back were found before.
+        pairs = pairs.filter(pl.col("j") >= lo - start)
+        i, j = rows[pairs["i"].to_numpy()], rows[pairs["j"].to_numpy()]
+        frames.append(pl.DataFrame({"i": np.minimum(i, j), "j": np.maximum(i, j),
+                                    "sim": pairs["sim"]}))
+    pairs = pl.concat(frames).unique(["i", "j"]) if frames else pl.DataFrame(
+        schema={"i": pl.Int64, "j": pl.Int64, "sim": pl.Float64})
+    gap = np.abs(secs[pairs["i"].to_numpy()] - secs[pairs["j"].to_numpy()])
+    return pairs.filter(pl.Series(gap <= window)).sort("i", "j")
+
+
 def mark_near_duplicates(
     articles: pl.DataFrame, known: pl.DataFrame | None = None, *, threshold: float = 0.65,
-    seed: int = 0,
+    seed: int = 0, window_days: int | None = None, chunk: int = 50_000,
 ) -> pl.DataFrame:
     """Set ``duplicate_of`` on near duplicates in ``articles``; no row added or dropped.
 
     Needs ``article_id``, ``published_at``, ``text``, ``duplicate_of``. ``known`` rows
     (already stored canonical articles, same columns) can be the canonical of a new
     article but are never marked themselves. Rows already marked keep their mark; in a
-    group the known article, else the earliest (then lowest id), is canonical.
+    group the known article, else the earliest (then lowest id), is canonical. With
+    ``window_days``, only articles published at most that many days apart are compared
+    (in chunks of ``chunk`` rows, so memory does not grow with the store).
     """
     cols = ["article_id", "published_at", "text"]
     if known is None:
@@ -163,7 +194,11 @@ def mark_near_duplicates(
         return articles
     new = articles.with_row_index("_row").sort("published_at", "article_id")
     pool = pl.concat([known.sort("published_at", "article_id"), new.select(cols)])
-    pairs = similar_pairs(pool["text"], threshold=threshold, seed=seed)
+    if window_days is None:
+        pairs = similar_pairs(pool["text"], threshold=threshold, seed=seed)
+    else:
+        pairs = _pairs_in_window(pool, threshold=threshold, seed=seed,
+                                 window_days=window_days, chunk=chunk)
     pairs = pairs.filter(pl.col("j") >= known.height)  # only pairs that touch a new row
     roots = _roots(pool.height, pairs)
     ids = pool["article_id"].to_numpy()

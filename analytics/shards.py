@@ -1,8 +1,9 @@
-"""Shards of the per-article stages and how their outputs combine.
+"""How the per-shard outputs of the per-article stages combine.
 
 A shard is a store partition (a month of articles, as ``ArticleStore`` writes them);
 topic mentions and claims are per-article, so tagging each shard and combining the
-results gives the same rows, in the same order, as tagging all articles at once.
+results gives the same rows, in the same order, as tagging all articles at once
+(``analytics.derived`` keeps them per partition).
 """
 
 from __future__ import annotations
@@ -10,15 +11,6 @@ from __future__ import annotations
 import polars as pl
 
 from analytics import schema
-
-
-def month_shards(articles: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """``articles`` split by publication month (``"2025-06"``), in order of appearance."""
-    if articles.is_empty():
-        return {}
-    keyed = articles.with_columns(_month=pl.col("published_at").dt.strftime("%Y-%m"))
-    parts = keyed.partition_by("_month", maintain_order=True, as_dict=True)
-    return {key[0]: part.drop("_month") for key, part in parts.items()}
 
 
 def combine_mentions(parts: list[pl.DataFrame]) -> pl.DataFrame:

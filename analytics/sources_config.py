@@ -62,6 +62,7 @@ class Settings:
     timeout_seconds: float = 10.0
     retries: int = 3
     near_duplicate_threshold: float = 0.65  # estimated Jaccard of word 3-shingles
+    near_duplicate_window_days: int = 31  # only articles this close in time are compared
     dask_address: str | None = None  # run the per-shard stages on this Dask cluster
 
 
@@ -128,6 +129,11 @@ def _settings(raw: dict, path: str) -> Settings:
         raise SourcesError(
             f"{path}: [settings], key 'dask_address': expected tcp://HOST:PORT, "
             f"got {s.dask_address!r}"
+        )
+    if not isinstance(s.near_duplicate_window_days, int) or s.near_duplicate_window_days < 1:
+        raise SourcesError(
+            f"{path}: [settings], key 'near_duplicate_window_days': expected a whole number "
+            f"of days >= 1, got {s.near_duplicate_window_days!r}"
         )
     if s.on_missing_date not in ("quarantine", "run_date"):
         raise SourcesError(

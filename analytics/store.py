@@ -65,13 +65,25 @@ class ArticleStore:
     def partitions(self) -> list[Path]:
         return sorted(self.articles_dir.glob(f"month=*/{PART}"))
 
-    def read(self, columns: list[str] | None = None) -> pl.DataFrame:
-        """All stored articles (``ARTICLES`` columns, or the ``columns`` asked for)."""
+    def months(self) -> list[str]:
+        """The stored publication months, ``"YYYY-MM"``, in order."""
+        return [p.parent.name.split("=", 1)[1] for p in self.partitions()]
+
+    def read(self, columns: list[str] | None = None, *, first_month: str | None = None,
+             last_month: str | None = None) -> pl.DataFrame:
+        """Stored articles (``ARTICLES`` columns, or the ``columns`` asked for), all or
+        those of the partitions from ``first_month`` to ``last_month`` (``"YYYY-MM"``)."""
         cols = columns or list(schema.ARTICLES)
-        parts = self.partitions()
+        parts = [p for p, m in zip(self.partitions(), self.months(), strict=True)
+                 if (first_month is None or m >= first_month)
+                 and (last_month is None or m <= last_month)]
         if not parts:
             return schema.empty("articles").select(cols)
         return pl.scan_parquet(parts, hive_partitioning=False).select(cols).collect()
+
+    def read_month(self, month: str, columns: list[str] | None = None) -> pl.DataFrame:
+        """The articles of one partition (``"YYYY-MM"``)."""
+        return self.read(columns, first_month=month, last_month=month)
 
     def keys(self) -> pl.DataFrame:
         """``article_id`` and ``content_hash`` of every stored article."""

@@ -18,17 +18,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
-from analytics.claims import extract_claims
+from analytics.derived import DerivedStore
 from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
 from analytics.ingest import IngestResult, ingest
 from analytics.local_sources import SourceBatch
 from analytics.report_writer import ReportFiles, write_report
 from analytics.run_summary import RunSummary
-from analytics.shards import combine_claims, combine_mentions, month_shards
 from analytics.sources import read_source
 from analytics.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.store import ArticleStore
-from analytics.tagging import tag_topics
 from analytics.taxonomy import Taxonomy, load_taxonomy
 from analytics.theme_history import StableThemes, stabilise
 from analytics.themes import fit_themes, theme_trends
@@ -136,31 +134,33 @@ def read_store_task(data_dir: str) -> pl.DataFrame:
 
 
 @task(cache_policy=NO_CACHE)
-def tag_topics_task(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
-    mentions = tag_topics(articles, taxonomy)
+def stale_partitions_task(data_dir: str, taxonomy: Taxonomy) -> list[str]:
+    """Store partitions (months) whose topics and claims must be computed (again)."""
+    stale = DerivedStore(ArticleStore(data_dir), taxonomy).stale_months()
+    get_run_logger().info("partitions to tag: %d (%s)", len(stale),
+                          ", ".join(stale[:6]) + (" ..." if len(stale) > 6 else ""))
+    return stale
+
+
+@task(cache_policy=NO_CACHE, task_run_name="tag-partition-{month}")
+def tag_partition_task(month: str, data_dir: str, taxonomy: Taxonomy) -> tuple[int, int, int]:
+    """Topic mentions and claims of one store partition, read and kept where it is stored."""
+    n, mentions, claims = DerivedStore(ArticleStore(data_dir), taxonomy).update_month(month)
+    worker = _dask_worker()
     get_run_logger().info(
-        "topics: %d article-topic pairs, %d topics found",
-        mentions.height, mentions["topic_id"].n_unique(),
+        "shard %s: %d articles, %d article-topic pairs, %d claims%s", month, n, mentions,
+        claims, f" (on Dask worker {worker})" if worker else "",
     )
-    return mentions
+    return n, mentions, claims
 
 
 @task(cache_policy=NO_CACHE)
-def extract_claims_task(articles: pl.DataFrame) -> pl.DataFrame:
-    claims = extract_claims(articles)
-    get_run_logger().info("claims: %d spending-target claims", claims.height)
-    return claims
-
-
-@task(cache_policy=NO_CACHE, task_run_name="tag-shard-{shard}")
-def tag_shard_task(shard: str, articles: pl.DataFrame,
-                   taxonomy: Taxonomy) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Topic mentions and claims of one store partition (a month of articles)."""
-    mentions, claims = tag_topics(articles, taxonomy), extract_claims(articles)
-    worker = _dask_worker()
+def read_derived_task(data_dir: str, taxonomy: Taxonomy,
+                      articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    mentions, claims = DerivedStore(ArticleStore(data_dir), taxonomy).read(articles)
     get_run_logger().info(
-        "shard %s: %d articles, %d article-topic pairs, %d claims%s", shard, articles.height,
-        mentions.height, claims.height, f" (on Dask worker {worker})" if worker else "",
+        "topics: %d article-topic pairs, %d topics found; claims: %d spending-target claims",
+        mentions.height, mentions["topic_id"].n_unique(), claims.height,
     )
     return mentions, claims
 
@@ -173,16 +173,12 @@ def read_sources_flow(config: SourcesConfig, validators: dict) -> list[SourceBat
     ).result()
 
 
-@flow(name="topic-report-tag-shards")
-def tag_shards_flow(articles: pl.DataFrame,
-                    taxonomy: Taxonomy) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Topic mentions and claims, one task per store partition; the same rows, in the
-    same order, as tagging all articles at once."""
-    shards = month_shards(articles)
-    parts = tag_shard_task.map(list(shards), list(shards.values()),
-                               taxonomy=unmapped(taxonomy)).result()
-    return (combine_mentions([m for m, _ in parts]),
-            combine_claims([c for _, c in parts], articles))
+@flow(name="topic-report-tag-partitions")
+def tag_partitions_flow(months: list[str], data_dir: str, taxonomy: Taxonomy) -> list:
+    """Topic mentions and claims of the given store partitions, one task per month; each
+    task reads its partition from ``data_dir`` and writes its results beside it."""
+    return tag_partition_task.map(months, data_dir=unmapped(data_dir),
+                                  taxonomy=unmapped(taxonomy)).result()
 
 
 @task(cache_policy=NO_CACHE)
@@ -283,12 +279,11 @@ def topic_report(
     validators = ArticleStore(data_dir).read_http_state()
     batches = _on_cluster(read_sources_flow, dask_address)(config, validators)
     ingested = ingest_task(batches, data_dir, day, config.settings)
+    stale = stale_partitions_task(data_dir, tax)
+    if stale:
+        _on_cluster(tag_partitions_flow, dask_address)(stale, data_dir, tax)
     articles = read_store_task(data_dir)
-    if dask_address:
-        mentions, claims = _on_cluster(tag_shards_flow, dask_address)(articles, tax)
-    else:
-        mentions = tag_topics_task(articles, tax)
-        claims = extract_claims_task(articles)
+    mentions, claims = read_derived_task(data_dir, tax, articles)
     trend_tables = trends_task(articles, mentions, tax.ids)
     stable = themes_task(articles, n_themes, random_state, data_dir, day)
     themes = stable.result

@@ -109,6 +109,8 @@ def test_missing_mapped_column_fails_the_source_with_its_name(tmp_path):
          "on_missing_date"),
         ('[settings]\ndask_address = "http://x"\n[[source]]\nid = "x"\nkind = "folder"\npath = "."\n',
          "key 'dask_address': expected tcp://HOST:PORT"),
+        ('[settings]\nnear_duplicate_window_days = 0\n[[source]]\nid = "x"\nkind = "folder"\npath = "."\n',
+         "key 'near_duplicate_window_days': expected a whole number of days >= 1"),
     ],
 )
 def test_sources_file_errors(body, message):

@@ -63,3 +63,47 @@ def test_signatures_are_deterministic_and_handle_short_and_empty_texts():
     assert (a[1] == a[3]).all() and a[1, 0] == a.max()
     assert not (a[0] == a[2]).all()
     assert similar_pairs(pl.Series(["", ""])).is_empty()
+
+
+def _dated(texts, dates):
+    return pl.DataFrame({
+        "article_id": [f"id{i:03d}" for i in range(len(texts))],
+        "published_at": dates, "text": texts, "duplicate_of": [None] * len(texts),
+    }, schema_overrides={"duplicate_of": pl.String})
+
+
+def test_window_compares_only_articles_close_in_time():
+    dates = [datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 6, 20, tzinfo=UTC),
+             datetime(2025, 9, 1, tzinfo=UTC)]
+    arts = _dated([VARIANTS[0], VARIANTS[1], VARIANTS[2]], dates)
+    wide = mark_near_duplicates(arts)["duplicate_of"].to_list()
+    assert wide == [None, "id000", "id000"]
+    # 19 days apart stay near duplicates; the copy three months later is compared with no one.
+    assert mark_near_duplicates(arts, window_days=31)["duplicate_of"].to_list() == [
+        None, "id000", None]
+    assert mark_near_duplicates(arts, window_days=10)["duplicate_of"].to_list() == [
+        None, None, None]
+
+
+def test_window_known_articles_outside_it_are_not_canonical():
+    known = _dated([VARIANTS[0]], [datetime(2024, 1, 1, tzinfo=UTC)]).with_columns(
+        article_id=pl.lit("old"))
+    arts = _dated([VARIANTS[1]], [datetime(2025, 6, 1, tzinfo=UTC)])
+    assert mark_near_duplicates(arts, known)["duplicate_of"].to_list() == ["old"]
+    assert mark_near_duplicates(arts, known, window_days=31)["duplicate_of"].to_list() == [None]
+
+
+def test_chunked_window_equals_one_pass():
+    """Small chunks (with their look-back) find exactly the pairs one pass finds."""
+    texts, dates = [], []
+    for k in range(40):  # 40 stories, each with edited copies spread over a few days
+        story = f"Story {k}: " + " ".join(f"w{k}x{n}" for n in range(30))
+        for copy in range(k % 4):
+            texts.append(f"{story} update {copy}")
+            dates.append(datetime(2025, 1, 1 + (k + copy * 3) % 28, tzinfo=UTC))
+    arts = _dated(texts, dates)
+    one = mark_near_duplicates(arts, threshold=0.6, window_days=5, chunk=10_000)
+    for chunk in (3, 7, 16):
+        assert mark_near_duplicates(arts, threshold=0.6, window_days=5,
+                                    chunk=chunk).equals(one)
+    assert one["duplicate_of"].is_not_null().sum() > 20

@@ -55,7 +55,7 @@ def test_task_runs_recorded(server_run, prefect_server):
             "flow_runs": {"id": {"any_": [run["id"]]}}}).raise_for_status().json()
     names = {t["name"] for t in tasks}
     assert "read-source-seeds" in names
-    for prefix in ("load_taxonomy_task", "ingest_task", "tag_topics_task", "themes_task",
+    for prefix in ("load_taxonomy_task", "ingest_task", "tag-partition-", "themes_task",
                    "report_task", "publish_task"):
         assert any(n.startswith(prefix) for n in names), (prefix, names)
     assert {t["state_type"] for t in tasks} == {"COMPLETED"}

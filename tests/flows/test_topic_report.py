@@ -125,3 +125,46 @@ def test_failing_source_does_not_stop_the_run(tmp_path):
     text = subprocess.run([pdftotext, str(tmp_path / "r" / RUN_DATE / "report.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "gone-feed" in text and "failed" in text
+
+
+def test_rerun_tags_no_partition_again(seed_run):
+    *_, messages = seed_run
+    planned = [m for m in messages if m.startswith("partitions to tag:")]
+    assert planned == ["partitions to tag: 1 (2025-06)", "partitions to tag: 0 ()"]
+
+
+def _md(folder: Path, name: str, day: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.md").write_text(f"---\ntitle: {name}\ndate: {day}\n---\n{text}\n")
+
+
+def test_later_run_tags_only_the_partitions_that_changed(tmp_path):
+    from analytics.store import ArticleStore
+    from analytics.tagging import tag_topics
+    from analytics.taxonomy import load_taxonomy
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    _md(corpus, "april", "2025-04-10", "Air defence batteries intercepted drones overnight.")
+    _md(corpus, "may", "2025-05-02", "Allies discussed sanctions and nuclear deterrence.")
+    kwargs = dict(sources=str(corpus), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                  data_dir=str(data), reports_dir=str(tmp_path / "reports"), themes="2")
+    records = _Records()
+    logging.getLogger("prefect").addHandler(records)
+    try:
+        topic_report(**kwargs, run_date="2025-06-01")
+        april = next((data / "derived").glob("tagger=*/month=2025-04/partition.json"))
+        stamp = april.stat().st_mtime_ns
+        _md(corpus, "may-2", "2025-05-20", "A long-range strike hit a logistics hub.")
+        summary = topic_report(**kwargs, run_date="2025-06-02")
+    finally:
+        logging.getLogger("prefect").removeHandler(records)
+    planned = [m for m in records.messages if m.startswith("partitions to tag:")]
+    assert planned == ["partitions to tag: 2 (2025-04, 2025-05)",
+                       "partitions to tag: 1 (2025-05)"]
+    assert april.stat().st_mtime_ns == stamp
+    assert summary.new_articles == 1 and summary.stored_articles == 3
+    mentions = pl.read_parquet(tmp_path / "reports" / "2025-06-02" / "tables" /
+                               "topic_mentions.parquet")
+    expected = tag_topics(ArticleStore(data).read(), load_taxonomy(kwargs["taxonomy"]))
+    assert mentions.equals(expected)
+    assert {"long_range_strike", "logistics", "drones"} <= set(mentions["topic_id"])
