@@ -158,6 +158,8 @@ def test_prefect_yaml_deploys_to_the_work_pool(served, prefect_server):
     assert dep["global_concurrency_limit"]["limit"] == 1
     assert dep["concurrency_options"]["collision_strategy"] == "ENQUEUE"
     assert dep["parameters"]["reports_dir"] == "reports"
+    assert dep["parameters"]["dask_address"] is None
+    assert "dask_address" in dep["parameter_openapi_schema"]["properties"]
 
 
 # Read-source retries (under the test harness; no real server needed).
