@@ -8,7 +8,7 @@ as a stored or earlier row, not stored again) or ``quarantined``.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -55,6 +55,25 @@ def prepare(batch_frames: list[pl.DataFrame], *, run_date: date, settings: Setti
     return to_articles(kept, run_date=run_date), bad
 
 
+def prepare_batch(batch: SourceBatch, *, run_date: date, settings: Settings) -> SourceBatch:
+    """The part of ingestion one source needs alone (run where it was read, e.g. on a Dask
+    worker): date policy, normalisation and ids, and its exact duplicates.
+
+    Returns the batch with ``articles`` set and ``parsed`` emptied; rows with a bad date
+    join its quarantine. Duplicates within the source stay in ``articles`` without text:
+    ``ingest`` still needs their keys to decide, over all sources, exactly as if every
+    row were there, which rows are first.
+    """
+    if batch.articles is not None:
+        return batch
+    articles, bad = prepare([batch.parsed], run_date=run_date, settings=settings)
+    firsts, dups = split_exact_duplicates(articles)
+    light = dups.with_columns(text=pl.lit(None, pl.String), title=pl.lit(None, pl.String),
+                              metadata=pl.lit(None, pl.String))
+    return replace(batch, parsed=batch.parsed.clear(), articles=pl.concat([firsts, light]),
+                   quarantine=pl.concat([batch.quarantine, bad]))
+
+
 def _near_duplicate_candidates(store: ArticleStore, new: pl.DataFrame, run_date: date,
                                settings: Settings) -> pl.DataFrame:
     """Stored canonical articles (ingested before ``run_date``) published within the
@@ -82,9 +101,11 @@ def ingest(
     same report, while storing nothing twice. Holds the store's lock while it reads and
     writes, so two runs at once never both add the same article.
     """
-    articles, bad_dates = prepare([b.parsed for b in batches], run_date=run_date,
-                                  settings=settings)
-    quarantine = pl.concat([b.quarantine for b in batches] + [bad_dates])
+    batches = [prepare_batch(b, run_date=run_date, settings=settings) for b in batches]
+    articles = pl.concat([b.articles for b in batches]) if batches else \
+        schema.empty("articles")
+    quarantine = pl.concat([b.quarantine for b in batches]) if batches else \
+        schema.empty("quarantine")
     with store.lock():
         earlier = store.read(["article_id", "content_hash", "ingested_on"]).filter(
             pl.col("ingested_on") < run_date)

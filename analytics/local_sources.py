@@ -37,6 +37,9 @@ class SourceBatch:
     message: str = ""
     http_validators: dict = field(default_factory=dict)  # url -> (etag, last_modified)
     transient: bool = False  # failed only on faults worth retrying later (timeouts, 5xx)
+    # Set by ingest.prepare_batch: the rows as ARTICLES, duplicates within the source
+    # kept without text (their keys still count); ``parsed`` is then emptied.
+    articles: pl.DataFrame | None = None
 
 
 PARSED_RAW = {**schema.PARSED, "date_raw": pl.String}

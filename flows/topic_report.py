@@ -20,7 +20,7 @@ from prefect.runtime import flow_run
 
 from analytics.derived import DerivedStore
 from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
-from analytics.ingest import IngestResult, ingest
+from analytics.ingest import IngestResult, ingest, prepare_batch
 from analytics.local_sources import SourceBatch
 from analytics.report_writer import ReportFiles, write_report
 from analytics.run_summary import RunSummary
@@ -93,17 +93,20 @@ def load_sources_task(path: str) -> SourcesConfig:
 
 @task(cache_policy=NO_CACHE, task_run_name="read-source-{source.id}",
       retries=SOURCE_RETRIES, retry_delay_seconds=SOURCE_RETRY_DELAYS)
-def read_source_task(source: Source, settings: Settings, validators: dict) -> SourceBatch:
-    """One source's batch. A transient failure raises ``TransientSourceError`` while task
+def read_source_task(source: Source, settings: Settings, validators: dict,
+                     run_date: date) -> SourceBatch:
+    """One source's batch, normalised and deduplicated within the source
+    (``prepare_batch``). A transient failure raises ``TransientSourceError`` while task
     retries remain (only this source is read again); after the last one the failed batch
     is returned, so the report still comes out and names the failing source."""
-    batch = read_source(source, settings, validators=validators)
+    read = read_source(source, settings, validators=validators)
+    batch = prepare_batch(read, run_date=run_date, settings=settings)
     log = get_run_logger()
     level = log.warning if batch.status != "ok" else log.info
     worker = _dask_worker()
     level(
         "source %s (%s): %s, %d rows read, %d parsed, %d quarantined%s%s",
-        batch.source, batch.kind, batch.status, batch.rows_read, batch.parsed.height,
+        batch.source, batch.kind, batch.status, batch.rows_read, read.parsed.height,
         batch.quarantine.height, f" - {batch.message}" if batch.message else "",
         f" (on Dask worker {worker})" if worker else "",
     )
@@ -166,10 +169,12 @@ def read_derived_task(data_dir: str, taxonomy: Taxonomy,
 
 
 @flow(name="topic-report-read-sources")
-def read_sources_flow(config: SourcesConfig, validators: dict) -> list[SourceBatch]:
-    """Read every source, one task per source (the shards)."""
+def read_sources_flow(config: SourcesConfig, validators: dict,
+                      run_date: date) -> list[SourceBatch]:
+    """Read and prepare every source, one task per source (the shards)."""
     return read_source_task.map(
-        config.sources, settings=unmapped(config.settings), validators=unmapped(validators)
+        config.sources, settings=unmapped(config.settings), validators=unmapped(validators),
+        run_date=unmapped(run_date),
     ).result()
 
 
@@ -259,9 +264,10 @@ def topic_report(
     ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``.
 
     With ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``; default: the sources file's
-    ``[settings] dask_address``) the per-shard stages (reading
-    each source; topics and claims of each store partition) run on that Dask cluster;
-    ingest, the store, trends, themes and the report stay where the flow runs."""
+    ``[settings] dask_address``) the per-shard stages (reading, normalising and
+    deduplicating each source; topics and claims of each changed store partition) run on
+    that Dask cluster; ingest into the store, trends, themes and the report stay where the
+    flow runs."""
     day = date.fromisoformat(run_date) if run_date else _scheduled_day()
     # Reports of one run date are byte-identical on rerun unless the user pins another epoch.
     os.environ.setdefault(
@@ -277,7 +283,7 @@ def topic_report(
     if dask_address:
         params["dask_address"] = dask_address
     validators = ArticleStore(data_dir).read_http_state()
-    batches = _on_cluster(read_sources_flow, dask_address)(config, validators)
+    batches = _on_cluster(read_sources_flow, dask_address)(config, validators, day)
     ingested = ingest_task(batches, data_dir, day, config.settings)
     stale = stale_partitions_task(data_dir, tax)
     if stale:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -188,14 +189,15 @@ def _feed_source(tmp_path: Path, *replies: Reply | int):
 
 @flow(validate_parameters=False)
 def _read(source, settings):
-    return read_source_task.with_options(retry_delay_seconds=0)(source, settings, {})
+    return read_source_task.with_options(retry_delay_seconds=0)(source, settings, {},
+                                                                date(2025, 6, 5))
 
 
 def test_transient_source_failure_is_retried(tmp_path):
     with _feed_source(tmp_path, 503, 503, Reply(200, FEED)) as (server, source, settings):
         batch = _read(source, settings)
         assert len(server.hits("/feed.xml")) == 3
-    assert batch.status == "ok" and batch.parsed.height == 1
+    assert batch.status == "ok" and batch.articles.height == 1
 
 
 def test_source_still_failing_after_retries_gives_failed_batch(tmp_path):
