@@ -44,6 +44,16 @@ def _expected(store):
     return articles, tag_topics(articles, tax), extract_claims(articles)
 
 
+def _tagged_store(tmp_path):
+    """A store of TEXTS with every month's results written."""
+    store = ArticleStore(tmp_path)
+    store.add(_articles(TEXTS, DAYS))
+    derived = DerivedStore(store, load_taxonomy("seeds/taxonomy.toml"))
+    for month in derived.stale_months():
+        derived.update_month(month)
+    return store, derived
+
+
 def test_partitions_combine_to_tagging_the_whole_store(tmp_path):
     store = ArticleStore(tmp_path)
     store.add(_articles(TEXTS, DAYS))
@@ -60,11 +70,7 @@ def test_partitions_combine_to_tagging_the_whole_store(tmp_path):
 
 
 def test_only_changed_partitions_are_stale(tmp_path):
-    store = ArticleStore(tmp_path)
-    store.add(_articles(TEXTS, DAYS))
-    derived = DerivedStore(store, load_taxonomy("seeds/taxonomy.toml"))
-    for month in derived.stale_months():
-        derived.update_month(month)
+    store, derived = _tagged_store(tmp_path)
     store.add(_articles(["Long-range strike on a logistics hub."],
                         [datetime(2025, 5, 20, tzinfo=UTC)], prefix="b"))
     assert derived.stale_months() == ["2025-05"]
@@ -77,23 +83,15 @@ def test_only_changed_partitions_are_stale(tmp_path):
 
 
 def test_lost_or_broken_results_are_recomputed(tmp_path):
-    store = ArticleStore(tmp_path)
-    store.add(_articles(TEXTS, DAYS))
-    derived = DerivedStore(store, load_taxonomy("seeds/taxonomy.toml"))
-    for month in derived.stale_months():
-        derived.update_month(month)
+    _, derived = _tagged_store(tmp_path)
     (derived.root / "month=2025-04" / "topic_mentions.parquet").unlink()
     (derived.root / "month=2025-06" / "partition.json").write_text("{not json")
     assert derived.stale_months() == ["2025-04", "2025-06"]
 
 
 def test_another_taxonomy_never_reuses_results(tmp_path):
-    store = ArticleStore(tmp_path)
-    store.add(_articles(TEXTS, DAYS))
-    tax = load_taxonomy("seeds/taxonomy.toml")
-    derived = DerivedStore(store, tax)
-    for month in derived.stale_months():
-        derived.update_month(month)
+    store, derived = _tagged_store(tmp_path)
+    tax = derived.taxonomy
     drones = tax.topic("drones")
     edited = replace(tax, topics=tuple(
         replace(t, exclude=(*t.exclude, "drones hit")) if t is drones else t
