@@ -8,6 +8,8 @@ deterrence.
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 
 from analytics import schema
@@ -19,6 +21,10 @@ from analytics.taxonomy import WORD_BOUNDARY, Taxonomy, Topic
 _SENTENCE_PART = r"(?:[^.!?\n]|[.!?]\S)"
 _EVIDENCE_MAX = 400
 _EVIDENCE_SIDE = 160
+# The aho-corasick crate behind polars' str.extract_many builds a fast DFA for at most
+# 100 patterns and a ~5x slower NFA beyond; the prefilter words go in chunks of <= 100.
+_AC_MAX_PATTERNS = 100
+_NEEDLE_MIN = 6
 
 
 def document(articles: pl.DataFrame) -> pl.Expr:
@@ -39,39 +45,98 @@ def evidence_regex(topic: Topic) -> str:
     return rf"(?i){_SENTENCE_PART}*{b}{topic.alternation}{b}{_SENTENCE_PART}*[.!?]?"
 
 
-def _shorten(sentence: pl.Expr, topic: Topic) -> pl.Expr:
-    """Expression: a sentence over _EVIDENCE_MAX characters cut to the phrase's window."""
+def _mentions(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
+    """Mentions, first phrase and evidence of documents that mention the topic.
+
+    Same results as ``explain``/the regex contract: the whole leftmost match (group 0) of
+    ``topic.regex`` and of ``evidence_regex``; only the few sentences over
+    ``_EVIDENCE_MAX`` characters are cut to a window later (``_shorten``).
+
+    A search for the whole evidence regex is slow: its reverse search for the start runs
+    the topic's alternation backwards over the sentence. Without its tail (which may match
+    nothing) the regex finds the same start fast; from there the whole regex is anchored,
+    and the first match lies at or after it. The slice keeps word boundaries: the character
+    before the start is never a word character (else the evidence would start there).
+    """
+    b = WORD_BOUNDARY
+    doc = pl.col("_tdoc")
+    start = doc.str.find(rf"(?i){_SENTENCE_PART}*{b}{topic.alternation}{b}")
+    rest = doc.cast(pl.Binary).bin.slice(start).cast(pl.String)
+    sentence = rest.str.extract("^" + evidence_regex(topic), 0)
+    return frame.select(
+        "article_id",
+        topic_id=pl.lit(topic.id),
+        mentions="mentions",
+        matched=rest.str.extract(topic.regex, 0),
+        _sentence=sentence.str.replace_all(r"\s+", " ").str.strip_chars(),
+    ).with_columns(_long=(pl.col("_sentence").str.len_chars() > _EVIDENCE_MAX).fill_null(False))
+
+
+def _window_regex(topic: Topic) -> str:
+    """Regex whose leftmost match is the window kept of a long sentence (group 1)."""
     side = f".{{0,{_EVIDENCE_SIDE}}}"
-    window = sentence.str.extract(
-        rf"(?is)({side}{WORD_BOUNDARY}{topic.alternation}{WORD_BOUNDARY}{side})", 1
-    )
-    return (
-        pl.when(sentence.str.len_chars() > _EVIDENCE_MAX)
-        .then(pl.lit("…") + window.str.strip_chars() + pl.lit("…"))
-        .otherwise(sentence)
-    )
+    return rf"(?is)({side}{WORD_BOUNDARY}{topic.alternation}{WORD_BOUNDARY}{side})"
 
 
-# The aho-corasick crate behind polars' str.extract_many builds a fast DFA for at most
-# 100 patterns and a ~5x slower NFA beyond; the prefilter words go in chunks of <= 100.
-_AC_MAX_PATTERNS = 100
+def _shorten(long: pl.DataFrame, topic: Topic) -> pl.DataFrame:
+    """``long`` (sentences over _EVIDENCE_MAX characters) with ``evidence``: the leftmost
+    match of ``_window_regex``, stripped, between ellipses.
+
+    That regex is slow on long sentences. A window starts _EVIDENCE_SIDE characters before
+    the first phrase, which its greedy prefix then reaches first: if there are that many
+    characters before the phrase, the window is a plain slice around it. Otherwise it starts
+    at the sentence start, where the regex is anchored.
+    """
+    s = pl.col("_sentence")
+    before = s.cast(pl.Binary).bin.slice(0, s.str.find(topic.regex)).cast(pl.String)
+    long = long.with_columns(_before=before.str.len_chars())
+    far = (pl.col("_before") >= _EVIDENCE_SIDE).fill_null(False)
+    sliced = long.filter(far).with_columns(_w=s.str.slice(
+        pl.col("_before") - _EVIDENCE_SIDE,
+        s.str.extract(topic.regex, 0).str.len_chars() + 2 * _EVIDENCE_SIDE))
+    anchored = long.filter(~far).with_columns(_w=s.str.extract("^" + _window_regex(topic), 1))
+    return pl.concat([sliced, anchored]).select(
+        pl.exclude("_before", "_w"),
+        evidence=pl.lit("…") + pl.col("_w").str.strip_chars() + pl.lit("…"))
+
+
+def _needles(words: set[str]) -> dict[str, str]:
+    """Each word -> the literal searched for it: the prefix its run of neighbours in sorted
+    order shares, if that is at least _NEEDLE_MIN long ("ukrain" for "ukraine" and
+    "ukrainian"), else the word. A word contains its needle, so no candidate is lost; fewer
+    needles, fewer Aho-Corasick passes."""
+    out: dict[str, str] = {}
+    run: list[str] = []
+    prefix = ""
+    for w in sorted(words):
+        shared = os.path.commonprefix([prefix, w])
+        if run and len(shared) >= _NEEDLE_MIN:
+            run.append(w)
+            prefix = shared
+            continue
+        out.update(dict.fromkeys(run, prefix))
+        run, prefix = [w], w
+    out.update(dict.fromkeys(run, prefix))
+    return out
 
 
 def _prefilter_words(taxonomy: Taxonomy) -> tuple[list[list[str]], pl.DataFrame, list[int]]:
-    """Chunks of prefilter words, a (word, topic index) table keyed by the lowercased word,
-    and the indices of topics without prefilter words (every article is a candidate)."""
-    keys: dict[str, set[int]] = {}
-    needles: set[str] = set()
+    """Chunks of needles (``_needles`` of the prefilter words), a (needle, topic index) table
+    keyed by the lowercased needle, and the indices of topics without prefilter words (every
+    article is a candidate)."""
+    topics_of: dict[str, set[int]] = {}
     unfiltered = []
     for i, topic in enumerate(taxonomy.topics):
-        words = topic.prefilter_words
-        if words is None:
+        if topic.prefilter_words is None:
             unfiltered.append(i)
             continue
-        for w in words:
-            needles.add(w)
-            keys.setdefault(w.lower(), set()).add(i)
-    ordered = sorted(needles)
+        for w in topic.prefilter_words:
+            topics_of.setdefault(w, set()).add(i)
+    needle_of = _needles(set(topics_of))
+    keys: dict[str, set[int]] = {}
+    for w, ids in topics_of.items():
+        keys.setdefault(needle_of[w].lower(), set()).update(ids)
+    ordered = sorted(set(needle_of.values()))
     n = max(1, -(-len(ordered) // _AC_MAX_PATTERNS))
     size = -(-len(ordered) // n) if ordered else 0
     chunks = [ordered[k:k + size] for k in range(0, len(ordered), size)] if ordered else []
@@ -85,7 +150,7 @@ def _prefilter_words(taxonomy: Taxonomy) -> tuple[list[list[str]], pl.DataFrame,
 def _candidates(docs: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     """(``_row``, ``_t``): articles in which a prefilter word of topic ``_t`` occurs.
 
-    One Aho-Corasick pass per chunk of words, overlapping, so that no occurrence hides
+    One Aho-Corasick pass per chunk of needles, overlapping, so that no occurrence hides
     another; a topic's regex can only match in these articles (``Topic.prefilter_words``).
     """
     chunks, table, unfiltered = _prefilter_words(taxonomy)
@@ -108,36 +173,12 @@ def _candidates(docs: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     return pl.concat(frames).unique().collect()
 
 
-def _mentions(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
-    """Mentions, first phrase and evidence for one topic on (candidate) documents.
-
-    Same expressions as ``explain``/the regex contract: the whole leftmost match
-    (group 0) of ``topic.regex`` and of ``evidence_regex``; only the few sentences over
-    ``_EVIDENCE_MAX`` characters are cut to a window (``_shorten``).
-    """
-    found = (
-        frame.with_columns(_tdoc=_topic_doc(topic))
-        .with_columns(mentions=pl.col("_tdoc").str.count_matches(topic.regex))
-        .filter(pl.col("mentions") > 0)
-        .select(
-            "article_id",
-            topic_id=pl.lit(topic.id),
-            mentions="mentions",
-            matched=pl.col("_tdoc").str.extract(topic.regex, 0),
-            _sentence=pl.col("_tdoc")
-            .str.extract(evidence_regex(topic), 0)
-            .str.replace_all(r"\s+", " ")
-            .str.strip_chars(),
-        )
-        .with_columns(_long=(pl.col("_sentence").str.len_chars() > _EVIDENCE_MAX).fill_null(False))
-    )
-    return found
-
-
 def _shorten_long(found: pl.DataFrame, topic: Topic) -> pl.DataFrame:
     short = found.filter(~pl.col("_long")).with_columns(evidence="_sentence")
-    long = found.filter(pl.col("_long")).with_columns(evidence=_shorten(pl.col("_sentence"), topic))
-    return pl.concat([short, long]).drop("_sentence", "_long")
+    long = found.filter(pl.col("_long"))
+    if long.height:
+        short = pl.concat([short, _shorten(long, topic)])
+    return short.drop("_sentence", "_long")
 
 
 def topic_counts(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
@@ -169,11 +210,17 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     cands = _candidates(docs, taxonomy)
     if cands.is_empty():
         return schema.empty("topic_mentions")
-    with_docs = cands.join(docs, on="_row")
-    parts = with_docs.partition_by("_t", as_dict=True)
-    topics = [taxonomy.topics[key[0]] for key in parts]
-    plans = [_mentions(part.lazy(), t) for part, t in zip(parts.values(), topics, strict=True)]
-    found = pl.collect_all(plans)  # topics in parallel
+    parts = cands.join(docs, on="_row").partition_by("_t", as_dict=True)
+    order = sorted(parts, key=lambda key: -parts[key].height)  # topics in parallel, largest first
+    topics = [taxonomy.topics[key[0]] for key in order]
+    plans = [
+        _mentions(parts[key].lazy()
+                  .with_columns(_tdoc=_topic_doc(t))
+                  .with_columns(mentions=pl.col("_tdoc").str.count_matches(t.regex))
+                  .filter(pl.col("mentions") > 0), t)
+        for key, t in zip(order, topics, strict=True)
+    ]
+    found = pl.collect_all(plans)
     frames = [_shorten_long(f, t) for f, t in zip(found, topics, strict=True) if not f.is_empty()]
     if not frames:
         return schema.empty("topic_mentions")
