@@ -15,6 +15,7 @@ records the article partition's size and modification time: a partition that
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -32,13 +33,20 @@ CLAIMS = "claims.parquet"
 STAMP = "partition.json"
 
 
-def fingerprint(tax: Taxonomy) -> str:
-    """12 hex digits naming the taxonomy's topics and the tagging and claims code."""
-    h = hashlib.sha256(repr(tax.topics).encode())
+@functools.cache
+def _code_digest() -> str:
+    """The tagging and claims code as this process loaded it (read once: a file edited
+    while a run goes on must not change the fingerprint halfway)."""
+    h = hashlib.sha256()
     for module in (tagging, taxonomy, claims, schema):
         h.update(inspect.getsource(module).encode())
     h.update(pl.__version__.encode())  # the regex engine's version decides matches too
-    return h.hexdigest()[:12]
+    return h.hexdigest()
+
+
+def fingerprint(tax: Taxonomy) -> str:
+    """12 hex digits naming the taxonomy's topics and the tagging and claims code."""
+    return hashlib.sha256((repr(tax.topics) + _code_digest()).encode()).hexdigest()[:12]
 
 
 class DerivedStore:

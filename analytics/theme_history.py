@@ -22,10 +22,12 @@ def stabilise(result: ThemeResult, previous: pl.DataFrame | None) -> StableTheme
     if previous is None or previous.is_empty() or result.themes.is_empty():
         return StableThemes(result, result.themes["theme_id"].to_list(), [])
     match = match_themes(previous, result.themes)
+    stable_of = dict(zip(match.mapping["theme_id"], match.mapping["stable_id"], strict=True))
     renamed = replace(
         result,
         themes=match.themes.sort("size", "theme_id", descending=[True, False]),
         article_themes=apply_theme_ids(result.article_themes, match.mapping),
         term_weights=apply_theme_ids(result.term_weights, match.mapping),
+        theme_ids=tuple(stable_of.get(t, t) for t in result.theme_ids),
     )
     return StableThemes(renamed, match.new, match.vanished)

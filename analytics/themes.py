@@ -6,7 +6,7 @@ Pure functions over polars frames (no files, clock or Prefect); the model itself
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -33,6 +33,13 @@ class ThemeResult:
     coords: pl.DataFrame
     status: str = ""
     outlier_share: float = 0.0
+    # What ``extend_themes`` needs to place more articles: the fitted model, the model
+    # column of each theme in size order, that theme's id, and the map's projection.
+    model: ThemeModel | None = field(default=None, repr=False, compare=False)
+    columns: tuple[int, ...] = ()
+    theme_ids: tuple[int, ...] = ()
+    projection: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                            compare=False)
 
 
 def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_state: int = 0,
@@ -49,13 +56,8 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
     each theme's median member similarity. A corpus too small or uniform to split gives
     empty frames and the reason in ``status``.
     """
-    canonical = articles
-    if "duplicate_of" in articles.columns:
-        canonical = articles.filter(pl.col("duplicate_of").is_null())
-    texts = canonical.select(
-        pl.concat_str(pl.col("title").fill_null(""), pl.col("text").fill_null(""),
-                      separator="\n")
-    ).to_series().to_list()
+    canonical = _canonical(articles)
+    texts = _texts(canonical)
     model = ThemeModel(n_themes, min_theme_size=min_theme_size, max_themes=max_themes,
                        max_fit_docs=max_fit_docs, outlier_threshold=outlier_threshold,
                        random_state=random_state)
@@ -83,12 +85,64 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
         "term": [t for row in terms for t in row],
         "weight": [w for j in order for w in model.top_term_weights_[j]],
     }, schema_overrides={"term": pl.String})
+    projection = _projection(sims)
     return ThemeResult(
         themes=schema.validate(schema.conform(themes, "themes"), "themes"),
         article_themes=_article_themes(ids, sims, labels, secondary_ratio),
         term_weights=term_weights.cast(TERM_WEIGHTS),
-        coords=_coords(ids, sims),
+        coords=_coords(ids, sims, projection),
         outlier_share=float(np.mean(labels == OUTLIER)),
+        model=model, columns=tuple(int(c) for c in order),
+        theme_ids=tuple(range(len(order))), projection=projection,
+    )
+
+
+def _canonical(articles: pl.DataFrame) -> pl.DataFrame:
+    if "duplicate_of" in articles.columns:
+        return articles.filter(pl.col("duplicate_of").is_null())
+    return articles
+
+
+def _texts(articles: pl.DataFrame) -> list[str]:
+    return articles.select(
+        pl.concat_str(pl.col("title").fill_null(""), pl.col("text").fill_null(""),
+                      separator="\n")
+    ).to_series().to_list()
+
+
+def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
+                  secondary_ratio: float = 0.8) -> ThemeResult:
+    """``result`` (a fit, with its model) with the canonical ``articles`` it has not seen
+    placed into its themes, as the fit placed its own: main theme or outlier, other themes
+    above ``secondary_ratio``, a point on the same map. Themes keep their ids, labels and
+    top terms; sizes and the outlier share count every article."""
+    if result.model is None:
+        raise ValueError("extend_themes needs a fitted result (its model is missing)")
+    seen = result.article_themes.select("article_id").unique()
+    fresh = _canonical(articles).join(seen, on="article_id", how="anti")
+    if fresh.is_empty():
+        return result
+    texts = _texts(fresh)
+    columns = list(result.columns)
+    sims = result.model.transform(texts)[:, columns]
+    model_labels = result.model.predict(texts)
+    position = np.full(result.model.n_themes_, OUTLIER)
+    position[columns] = np.arange(len(columns))
+    labels = np.where(model_labels >= 0, position[np.maximum(model_labels, 0)], OUTLIER)
+    ids = fresh.get_column("article_id")
+    to_id = pl.DataFrame({"theme_id": range(len(columns)), "stable_id": result.theme_ids,
+                          "jaccard": 1.0}, schema=MAPPING)
+    added = apply_theme_ids(_article_themes(ids, sims, labels, secondary_ratio), to_id)
+    article_themes = pl.concat([result.article_themes, added])
+    main = article_themes.unique("article_id", keep="first", maintain_order=True)
+    sizes = main.filter(pl.col("theme_id") != OUTLIER).group_by("theme_id").len("n")
+    themes = (result.themes.join(sizes, on="theme_id", how="left")
+              .with_columns(size=pl.col("n").fill_null(0).cast(result.themes["size"].dtype))
+              .drop("n").sort("size", "theme_id", descending=[True, False]))
+    return replace(
+        result, themes=themes, article_themes=article_themes,
+        coords=pl.concat([result.coords, _coords(ids, sims, result.projection)]),
+        outlier_share=float((main.get_column("theme_id") == OUTLIER).mean()),
     )
 
 
@@ -119,15 +173,23 @@ def _article_themes(ids: pl.Series, sims: np.ndarray, labels: np.ndarray,
     return schema.validate(schema.conform(out, "article_themes"), "article_themes")
 
 
-def _coords(ids: pl.Series, sims: np.ndarray) -> pl.DataFrame:
-    """First two principal components of the article x theme similarity matrix, with the
-    sign fixed (largest loading positive) so reruns draw the same map."""
-    centred = sims - sims.mean(axis=0)
+def _projection(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and first two principal axes of the article x theme similarity matrix, with
+    the sign fixed (largest loading positive) so reruns draw the same map."""
+    mean = sims.mean(axis=0)
+    centred = sims - mean
     _, vecs = np.linalg.eigh(centred.T @ centred)
     vecs = vecs[:, ::-1][:, :2]
     vecs = vecs * np.sign(vecs[np.abs(vecs).argmax(axis=0), [0, 1][: vecs.shape[1]]])
+    return mean, vecs
+
+
+def _coords(ids: pl.Series, sims: np.ndarray,
+            projection: tuple[np.ndarray, np.ndarray]) -> pl.DataFrame:
+    """Each article's point on the theme map: its similarities projected on ``projection``."""
+    mean, vecs = projection
     xy = np.zeros((len(sims), 2))
-    xy[:, : vecs.shape[1]] = centred @ vecs
+    xy[:, : vecs.shape[1]] = (sims - mean) @ vecs
     return pl.DataFrame({"article_id": ids, "x": xy[:, 0], "y": xy[:, 1]}).cast(COORDS)
 
 

@@ -59,6 +59,10 @@ ThemesOpt = Annotated[str, typer.Option(
     "--themes", callback=_themes,
     help="Number of themes to cluster into, or 'auto' to choose it from the data.")]
 RandomStateOpt = Annotated[int, typer.Option("--random-state", help="Seed of the theme model.")]
+RefitDaysOpt = Annotated[int, typer.Option(
+    "--themes-refit-days", min=0,
+    help="Refit the themes over every stored article when the last fit is this many days "
+    "old; runs in between place only new articles into its themes (0: every run).")]
 
 
 def _dask_address(value: str | None) -> str | None:
@@ -95,6 +99,7 @@ def run(
     themes: ThemesOpt = "auto",
     random_state: RandomStateOpt = 0,
     dask_address: DaskAddressOpt = None,
+    themes_refit_days: RefitDaysOpt = 7,
 ) -> None:
     """Ingest the sources, count topics, claims, trends and themes, and write the report."""
     # Config errors stop the run before any work, with the file, line and key.
@@ -110,6 +115,7 @@ def run(
         sources=str(sources), taxonomy=str(taxonomy), data_dir=str(data_dir),
         reports_dir=str(reports_dir), run_date=run_date, themes=themes,
         random_state=random_state, dask_address=dask_address,
+        themes_refit_days=themes_refit_days,
     )
     print(
         f"topicwatch {summary.run_date.isoformat()}: read {summary.rows_read}, "
@@ -134,6 +140,7 @@ def serve(
     themes: ThemesOpt = "auto",
     random_state: RandomStateOpt = 0,
     dask_address: DaskAddressOpt = None,
+    themes_refit_days: RefitDaysOpt = 7,
     name: str = typer.Option("daily", "--name", help="The deployment's name."),
 ) -> None:
     """Serve the flow as the scheduled deployment topic-report/NAME until stopped (Ctrl-C).
@@ -158,6 +165,7 @@ def serve(
         "sources": str(sources.resolve()), "taxonomy": str(taxonomy.resolve()),
         "data_dir": str(data_dir.resolve()), "reports_dir": str(reports_dir.resolve()),
         "themes": themes, "random_state": random_state,
+        "themes_refit_days": themes_refit_days,
     }
     if dask_address:
         parameters["dask_address"] = dask_address

@@ -28,8 +28,9 @@ from analytics.sources import read_source
 from analytics.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.store import ArticleStore
 from analytics.taxonomy import Taxonomy, load_taxonomy
+from analytics.theme_fits import ThemeFits
 from analytics.theme_history import StableThemes, stabilise
-from analytics.themes import fit_themes, theme_trends
+from analytics.themes import extend_themes, fit_themes, theme_trends
 from analytics.trends import all_trends, topic_totals
 from flows.artifacts import publish_artifacts
 
@@ -202,15 +203,31 @@ def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
 
 @task(cache_policy=NO_CACHE)
 def themes_task(articles: pl.DataFrame, n_themes: int | str, random_state: int,
-                data_dir: str, run_date: date) -> StableThemes:
-    store = ArticleStore(data_dir)
-    result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
-    stable = stabilise(result, store.previous_themes(run_date))
+                data_dir: str, run_date: date, refit_days: int) -> StableThemes:
+    """Refit the themes when the last fit with these parameters is ``refit_days`` old (or
+    there is none); else place only the articles that fit has not seen."""
+    store, fits = ArticleStore(data_dir), ThemeFits(data_dir)
+    params = {"n_themes": str(n_themes), "random_state": str(random_state)}
+    last = fits.latest(run_date, params)
+    log = get_run_logger()
+    if last is not None and (run_date - last.fitted_on).days < refit_days:
+        before = last.result.article_themes["article_id"].n_unique()
+        result = extend_themes(last.result, articles)
+        stable = StableThemes(result, [], [])
+        log.info("themes: %d themes of the fit of %s, %d articles placed into them",
+                 result.themes.height, last.fitted_on,
+                 result.article_themes["article_id"].n_unique() - before)
+    else:
+        result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
+        stable = stabilise(result, store.previous_themes(run_date))
+        if result.model is not None:
+            fits.save(run_date, params, stable.result)
+        log.info(
+            "themes: %d themes (%d new, %d vanished)%s", result.themes.height,
+            len(stable.new), len(stable.vanished),
+            f" - {result.status}" if result.status else "",
+        )
     store.write_themes(run_date, stable.result.themes)
-    get_run_logger().info(
-        "themes: %d themes (%d new, %d vanished)%s", result.themes.height, len(stable.new),
-        len(stable.vanished), f" - {result.status}" if result.status else "",
-    )
     return stable
 
 
@@ -259,9 +276,14 @@ def topic_report(
     themes: str = "auto",
     random_state: int = 0,
     dask_address: str | None = None,
+    themes_refit_days: int = 7,
 ) -> RunSummary:
     """Ingest ``sources`` into the store under ``data_dir`` and write the report of
     ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``.
+
+    Themes are refitted over every stored article when the last fit (same ``themes`` and
+    ``random_state``) is ``themes_refit_days`` old or more; runs in between place only the
+    new articles into that fit's themes (0: refit every run).
 
     With ``dask_address`` (e.g. ``tcp://10.0.0.5:8786``; default: the sources file's
     ``[settings] dask_address``) the per-shard stages (reading, normalising and
@@ -276,7 +298,7 @@ def topic_report(
     n_themes: int | str = int(themes) if str(themes).isdigit() else "auto"
     params = {"sources": sources, "taxonomy": taxonomy, "data_dir": data_dir,
               "reports_dir": reports_dir, "run_date": day.isoformat(), "themes": str(themes),
-              "random_state": str(random_state)}
+              "random_state": str(random_state), "themes_refit_days": str(themes_refit_days)}
     tax = load_taxonomy_task(taxonomy)
     config = load_sources_task(sources)
     dask_address = dask_address or config.settings.dask_address
@@ -291,7 +313,7 @@ def topic_report(
     articles = read_store_task(data_dir)
     mentions, claims = read_derived_task(data_dir, tax, articles)
     trend_tables = trends_task(articles, mentions, tax.ids)
-    stable = themes_task(articles, n_themes, random_state, data_dir, day)
+    stable = themes_task(articles, n_themes, random_state, data_dir, day, themes_refit_days)
     themes = stable.result
 
     summary = _summary(day, sources, params, ingested, articles, mentions, stable)

@@ -168,3 +168,48 @@ def test_later_run_tags_only_the_partitions_that_changed(tmp_path):
     expected = tag_topics(ArticleStore(data).read(), load_taxonomy(kwargs["taxonomy"]))
     assert mentions.equals(expected)
     assert {"long_range_strike", "logistics", "drones"} <= set(mentions["topic_id"])
+
+
+LATER = [
+    "The goalkeeper and the striker signed new contracts with the football club",
+    "Bond yields slipped and shares rose after the central bank kept interest rates",
+    "Patriot air defence crews shot down missiles and drones near the army base",
+]
+
+
+def test_runs_between_refits_place_new_articles_into_the_last_fit(tmp_path):
+    from tests.analytics.test_themes import SUBJECTS
+
+    corpus = tmp_path / "corpus"
+    stories = [t for trio in zip(*SUBJECTS.values(), strict=True) for t in trio]
+    for i, text in enumerate(stories):
+        _md(corpus, f"s{i:02d}", f"2025-05-{1 + i:02d}", text)
+    kwargs = dict(sources=str(corpus), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                  data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "reports"),
+                  themes="3")
+    records = _Records()
+    logging.getLogger("prefect").addHandler(records)
+    try:
+        topic_report(**kwargs, run_date="2025-06-01")
+        for i, text in enumerate(LATER):
+            _md(corpus, f"later{i}", "2025-05-30", text)
+        topic_report(**kwargs, run_date="2025-06-02")
+        topic_report(**kwargs, run_date="2025-06-03", themes_refit_days=0)
+    finally:
+        logging.getLogger("prefect").removeHandler(records)
+
+    def tables(day):
+        out = tmp_path / "reports" / day / "tables"
+        return (pl.read_parquet(out / "themes.parquet"),
+                pl.read_parquet(out / "article_themes.parquet"))
+
+    themes_1, placed_1 = tables("2025-06-01")
+    themes_2, placed_2 = tables("2025-06-02")
+    logged = [m for m in records.messages if m.startswith("themes:")]
+    assert "themes: 3 themes of the fit of 2025-06-01, 3 articles placed into them" in logged
+    assert themes_2.drop("size").sort("theme_id").equals(themes_1.drop("size").sort("theme_id"))
+    assert themes_2["size"].sum() == themes_1["size"].sum() + 3
+    assert placed_2["article_id"].n_unique() == placed_1["article_id"].n_unique() + 3
+    assert sum(m.startswith("themes: 3 themes (") for m in logged) == 2  # fit, refit
+    _, placed_3 = tables("2025-06-03")
+    assert placed_3["article_id"].n_unique() == placed_2["article_id"].n_unique()

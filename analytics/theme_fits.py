@@ -1,0 +1,78 @@
+"""Fitted theme models kept in the store, so that runs between refits only place new articles.
+
+A full fit reads the text of every stored article (about two minutes for a million on
+two cores); a daily run adds a few thousand. A run therefore refits only when the last
+fit with the same parameters is ``refit_days`` old or more, or there is none; otherwise
+it loads that fit and assigns just the articles the fit has not seen
+(``themes.extend_themes``), keeping every theme's id, label and top terms.
+
+Layout, one folder per fit (written by the run of that date)::
+
+    data/themes/fits/run_date=2025-06-05/model.pkl            ThemeModel + column maps
+    data/themes/fits/run_date=2025-06-05/<table>.parquet      themes, article_themes, ...
+    data/themes/fits/run_date=2025-06-05/fit.json             parameters; written last
+
+``model.pkl`` is a pickle (scikit-learn's own way to keep a fitted estimator); it is
+only ever read from this store, never from an input.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from analytics import atomic
+from analytics.themes import ThemeResult
+
+MODEL = "model.pkl"
+STAMP = "fit.json"
+_TABLES = ("themes", "article_themes", "term_weights", "coords")
+
+
+@dataclass(frozen=True)
+class ThemeFit:
+    fitted_on: date
+    result: ThemeResult
+
+
+class ThemeFits:
+    def __init__(self, root: str | Path):
+        self.root = Path(root) / "themes" / "fits"
+
+    def save(self, run_date: date, params: dict, result: ThemeResult) -> Path:
+        """Keep the fit of ``run_date`` (a result with a model; stable theme ids)."""
+        folder = self.root / f"run_date={run_date.isoformat()}"
+        (folder / STAMP).unlink(missing_ok=True)
+        state = {"model": result.model, "columns": result.columns,
+                 "theme_ids": result.theme_ids, "projection": result.projection}
+        atomic.write_bytes(folder / MODEL, pickle.dumps(state, protocol=5))
+        for name in _TABLES:
+            atomic.write_parquet(getattr(result, name), folder / f"{name}.parquet")
+        stamp = {"run_date": run_date.isoformat(), "params": params,
+                 "status": result.status, "outlier_share": result.outlier_share}
+        atomic.write_text(folder / STAMP, json.dumps(stamp, sort_keys=True))
+        return folder
+
+    def latest(self, run_date: date, params: dict) -> ThemeFit | None:
+        """The newest complete fit made on or before ``run_date`` with ``params``."""
+        for folder in sorted(self.root.glob("run_date=*"), reverse=True):
+            fitted_on = date.fromisoformat(folder.name.split("=", 1)[1])
+            if fitted_on > run_date:
+                continue
+            try:
+                stamp = json.loads((folder / STAMP).read_text())
+            except (OSError, ValueError):
+                continue  # an unfinished or broken fit
+            if stamp.get("params") != params:
+                continue
+            state = pickle.loads((folder / MODEL).read_bytes())
+            tables = {n: pl.read_parquet(folder / f"{n}.parquet") for n in _TABLES}
+            return ThemeFit(fitted_on, ThemeResult(
+                **tables, status=stamp["status"], outlier_share=stamp["outlier_share"],
+                **state))
+        return None

@@ -1,0 +1,83 @@
+"""Runs between refits place new articles into the last fit's themes (``extend_themes``),
+and fits are kept in the store (``ThemeFits``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from analytics.theme_fits import ThemeFits
+from analytics.theme_history import stabilise
+from analytics.themes import extend_themes, fit_themes
+from tests.analytics.test_themes import SUBJECTS, _articles
+
+PARAMS = {"n_themes": "3", "random_state": "0"}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> pl.DataFrame:
+    texts = [t for trio in zip(*SUBJECTS.values(), strict=True) for t in trio]
+    later = [t + " Reported again later." for t in texts[:6]]  # the same stories, new ids
+    return _articles(texts + later)
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    return fit_themes(corpus.head(18), n_themes=3, min_theme_size=2)
+
+
+def _main(frame: pl.DataFrame) -> dict[str, tuple[int, float]]:
+    first = frame.unique("article_id", keep="first", maintain_order=True)
+    return {a: (t, w) for a, t, w in first.select("article_id", "theme_id", "weight").iter_rows()}
+
+
+def test_new_articles_join_the_themes_of_their_stories(corpus, fitted):
+    grown = extend_themes(fitted, corpus)
+    main = _main(grown.article_themes)
+    assert set(main) == set(corpus["article_id"])  # every article placed
+    for i in range(6):  # a story reported again lands in the story's theme
+        assert main[f"a{18 + i:02d}"][0] == main[f"a{i:02d}"][0]
+    # The fit's own rows, themes' labels and terms do not move; sizes count everyone.
+    assert_frame_equal(grown.article_themes.head(fitted.article_themes.height),
+                       fitted.article_themes)
+    assert_frame_equal(grown.themes.drop("size").sort("theme_id"),
+                       fitted.themes.drop("size").sort("theme_id"))
+    placed = sum(1 for t, _ in main.values() if t >= 0)
+    assert grown.themes["size"].sum() == placed
+    assert grown.coords.height == corpus.height
+    assert extend_themes(grown, corpus).article_themes.equals(grown.article_themes)
+
+
+def test_extension_keeps_stable_ids(corpus, fitted):
+    previous = fitted.themes.with_columns(pl.col("theme_id") + 10)
+    stable = stabilise(fitted, previous).result
+    assert set(stable.theme_ids) == {10, 11, 12}
+    grown = extend_themes(stable, corpus)
+    assert set(grown.article_themes["theme_id"].unique()) - {-1} <= {10, 11, 12}
+    main = _main(grown.article_themes)
+    assert main["a18"][0] == main["a00"][0] >= 10
+
+
+def test_fits_round_trip_and_are_found_by_date_and_parameters(tmp_path, corpus, fitted):
+    fits = ThemeFits(tmp_path)
+    fits.save(date(2025, 6, 1), PARAMS, fitted)
+    found = fits.latest(date(2025, 6, 5), PARAMS)
+    assert found is not None and found.fitted_on == date(2025, 6, 1)
+    for name in ("themes", "article_themes", "term_weights", "coords"):
+        assert_frame_equal(getattr(found.result, name), getattr(fitted, name))
+    assert_frame_equal(extend_themes(found.result, corpus).article_themes,
+                       extend_themes(fitted, corpus).article_themes)
+    assert fits.latest(date(2025, 5, 31), PARAMS) is None  # made after that run date
+    assert fits.latest(date(2025, 6, 5), {**PARAMS, "n_themes": "4"}) is None
+    fits.save(date(2025, 6, 3), PARAMS, replace(fitted, status="x"))
+    (tmp_path / "themes" / "fits" / "run_date=2025-06-03" / "fit.json").unlink()
+    assert fits.latest(date(2025, 6, 5), PARAMS).fitted_on == date(2025, 6, 1)  # unfinished
+
+
+def test_extending_needs_a_model(corpus, fitted):
+    with pytest.raises(ValueError, match="model"):
+        extend_themes(replace(fitted, model=None), corpus)
