@@ -64,13 +64,15 @@ def theme_map_chart(
     themes: pl.DataFrame,
     *,
     max_legend: int = 20,
+    max_points: int = 20_000,
     fig: Figure | SubFigure | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Scatter: one dot per article at its 2-D map position (needs ``theme_coords``
     ``article_id, x, y``), coloured by its main theme (``article_themes``), outliers grey;
     each theme's id marks the middle of its articles; the legend gives ``id: label``
-    from ``themes``."""
+    from ``themes``. Above ``max_points`` articles an even sample of them is drawn (in
+    article-id order, so the same on every rerun); counts and middles use them all."""
     title = "Theme map"
     if fig is None and figsize is None:
         figsize = (10.0, 9.0)
@@ -90,14 +92,20 @@ def theme_map_chart(
     ax = fig.subplots()
     subtitle = (f"{plural(points.height, 'article')}, {plural(len(real), 'theme')}; "
                 f"{plural(outliers.height, 'outlier')} (grey) fit no theme")
+    drawn = points
+    if points.height > max_points:
+        # 1M dots take minutes to draw and bloat the PDF; a sample shows the same map.
+        drawn = points.sort("article_id").gather_every(-(-points.height // max_points))
+        subtitle += f"; {drawn.height:,} drawn"
     _subtitle(ax, subtitle)
-    marker = 9 if points.height > 2000 else 14 if points.height > 500 else 24
-    ax.scatter(outliers["x"].to_list(), outliers["y"].to_list(), s=marker * 0.7,
+    marker = 9 if drawn.height > 2000 else 14 if drawn.height > 500 else 24
+    grey = drawn.filter(pl.col("theme_id") < 0)
+    ax.scatter(grey["x"].to_numpy(), grey["y"].to_numpy(), s=marker * 0.7,
                color=OUTLIER_COLOR, alpha=0.5, linewidths=0, zorder=1)
     # Small themes are drawn last so large ones cannot hide them.
     for tid in reversed(real):
-        sel = points.filter(pl.col("theme_id") == tid)
-        ax.scatter(sel["x"].to_list(), sel["y"].to_list(), s=marker, color=colors[tid],
+        sel = drawn.filter(pl.col("theme_id") == tid)
+        ax.scatter(sel["x"].to_numpy(), sel["y"].to_numpy(), s=marker, color=colors[tid],
                    alpha=0.75, linewidths=0, zorder=2)
     for tid in real:
         sel = points.filter(pl.col("theme_id") == tid)

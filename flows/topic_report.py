@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
+from analytics import schema
 from analytics.derived import DerivedStore
 from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
 from analytics.ingest import IngestResult, ingest, prepare_batch
@@ -130,9 +131,14 @@ def ingest_task(
     return result
 
 
+# What the whole-corpus stages and the report need of every article: not the texts,
+# which only the themes read (themes_task reads them itself, so they are not held twice).
+ARTICLE_FIELDS = [c for c in schema.ARTICLES if c not in ("text", "metadata")]
+
+
 @task(cache_policy=NO_CACHE)
 def read_store_task(data_dir: str) -> pl.DataFrame:
-    articles = ArticleStore(data_dir).read()
+    articles = ArticleStore(data_dir).read(ARTICLE_FIELDS)
     get_run_logger().info("store: %d articles", articles.height)
     return articles
 
@@ -202,11 +208,12 @@ def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
 
 
 @task(cache_policy=NO_CACHE)
-def themes_task(articles: pl.DataFrame, n_themes: int | str, random_state: int,
-                data_dir: str, run_date: date, refit_days: int) -> StableThemes:
+def themes_task(n_themes: int | str, random_state: int, data_dir: str, run_date: date,
+                refit_days: int) -> StableThemes:
     """Refit the themes when the last fit with these parameters is ``refit_days`` old (or
     there is none); else place only the articles that fit has not seen."""
     store, fits = ArticleStore(data_dir), ThemeFits(data_dir)
+    articles = store.read(["article_id", "title", "text", "duplicate_of"])
     params = {"n_themes": str(n_themes), "random_state": str(random_state)}
     last = fits.latest(run_date, params)
     log = get_run_logger()
@@ -313,7 +320,7 @@ def topic_report(
     articles = read_store_task(data_dir)
     mentions, claims = read_derived_task(data_dir, tax, articles)
     trend_tables = trends_task(articles, mentions, tax.ids)
-    stable = themes_task(articles, n_themes, random_state, data_dir, day, themes_refit_days)
+    stable = themes_task(n_themes, random_state, data_dir, day, themes_refit_days)
     themes = stable.result
 
     summary = _summary(day, sources, params, ingested, articles, mentions, stable)

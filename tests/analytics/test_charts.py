@@ -282,3 +282,21 @@ def test_emerging_quotes_come_from_the_flagged_period():
     q = report_facts.emerging_quotes(h.emerging_topics(), h.topic_mentions(), h.articles())
     assert set(q["topic_id"]) == {"drones"}
     assert q["article_id"].to_list() == ["a4", "a3"]  # published 2025-06-16..22, newest first
+
+
+def test_theme_map_draws_a_sample_of_a_large_map_but_counts_every_article():
+    n = 5_000
+    ids = [f"{i:05d}" for i in range(n)]
+    coords = pl.DataFrame({"article_id": ids, "x": [float(i % 97) for i in range(n)],
+                           "y": [float(i % 89) for i in range(n)]})
+    placed = pl.DataFrame({"article_id": ids, "theme_id": [i % 3 - 1 for i in range(n)],
+                           "weight": 0.5}, schema_overrides={"theme_id": pl.Int32})
+    themes = pl.DataFrame({"theme_id": [0, 1], "label": ["a", "b"], "top_terms": [["a"], ["b"]],
+                           "size": [1667, 1666]})
+    fig = charts_themes.theme_map_chart(coords, placed, themes, max_points=1_000)
+    dots = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
+    assert 900 <= dots <= 1_000
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[-1] == "no theme (1,667)" and "(1,667)" in legend[0]
+    full = charts_themes.theme_map_chart(coords, placed, themes)
+    assert sum(len(c.get_offsets()) for c in full.axes[0].collections) == n

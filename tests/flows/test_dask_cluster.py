@@ -28,6 +28,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.client.schemas.filters import LogFilter, LogFilterTextSearch  # noqa: E402
 from prefect.settings import PREFECT_API_URL  # noqa: E402
 
+from analytics.store import ArticleStore  # noqa: E402
 from flows.topic_report import topic_report  # noqa: E402
 from tests.flows.server_fixture import free_port, stop_group  # noqa: E402
 from tests.loopback_server import LoopbackServer, Reply  # noqa: E402
@@ -176,6 +177,9 @@ def test_dask_run_equals_local_run_and_shards_ran_on_workers(cluster, tmp_path):
     assert expected["articles"]["published_at"].dt.month().n_unique() >= 3  # several shards
     for name in TABLES:
         assert_frame_equal(got[name], expected[name], check_exact=True)
+    # The stores too, texts included (normalised on the workers).
+    assert_frame_equal(ArticleStore(tmp_path / "dask" / "data").read(),
+                       ArticleStore(tmp_path / "local" / "data").read(), check_exact=True)
 
     on_workers = _worker_logs("Dask worker")
     sources_on = {m.split()[1] for m in on_workers if m.startswith("source ")}
