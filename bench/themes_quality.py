@@ -1,6 +1,7 @@
 """Theme-model quality and speed on labelled and large news corpora; prints tables.
 
-    python bench/themes_quality.py [--coherence] [--scale] [--repeats N]
+    python bench/themes_quality.py [--coherence] [--scale] [--auto] [--million] [--no-base]
+                                   [--repeats N]
 
 Reads /work/shared/corpora (beside the repository); never copies data into the repo.
 --coherence needs gensim (the ``bench`` extra).
@@ -9,9 +10,11 @@ Reads /work/shared/corpora (beside the repository); never copies data into the r
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -136,14 +139,64 @@ def stability(texts, k=5, seeds=range(5), fraction=None) -> float:
     return float(np.mean(scores))
 
 
+def doc_npmi(texts, tops) -> float:
+    """Mean NPMI of each theme's top-10 words (pairs), document co-occurrence over ``texts``
+    tokenised as in ``coherence`` (cheap stand-in for gensim's windowed c_npmi)."""
+    stop = set(ENGLISH_STOP_WORDS)
+    vocab = sorted({w for top in tops for w in top})
+    col = {w: j for j, w in enumerate(vocab)}
+    rows, cols = [], []
+    for i, t in enumerate(texts):
+        for w in set(re.findall(r"[a-z]+", t.lower())) - stop:
+            if w in col:
+                rows.append(i)
+                cols.append(col[w])
+    present = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+    present[rows, cols] = 1
+    p_both = present.T @ present / len(texts)
+    p = np.diag(p_both).copy()
+    joint = p_both + 1e-12
+    npmi = np.log(joint / np.maximum(np.outer(p, p), 1e-24)) / -np.log(joint)
+    out = []
+    for top in tops:
+        idx = [col[w] for w in top]
+        sub = npmi[np.ix_(idx, idx)]
+        out.append(sub[np.triu_indices(len(idx), 1)].mean())
+    return float(np.mean(out))
+
+
+def auto_validation(name, texts, labels, n_sub=3, fraction=0.9) -> None:
+    """How the auto-k criterion's score varies with k, against what the k gives: NMI/ARI
+    vs labels (full fit), document-NPMI of the top-10 words, and stability at that k over
+    ``n_sub`` fits on random ``fraction`` subsamples (own seed each): top-10-word Jaccard
+    (Hungarian best match, vs the full fit) and ARI of the partitions on shared texts."""
+    start = time.perf_counter()
+    auto = ThemeModel("auto").fit(texts)
+    wall = time.perf_counter() - start
+    rows = []
+    for k, score in auto.k_scores_.items():
+        full = ThemeModel(k).fit(texts)
+        jac, ari = [], []
+        for seed in range(1, n_sub + 1):
+            rng = np.random.default_rng(seed)
+            idx = np.sort(rng.choice(len(texts), int(fraction * len(texts)), replace=False))
+            sub = ThemeModel(k, random_state=seed).fit([texts[i] for i in idx])
+            jac.append(match_term_sets(full.top_terms_, sub.top_terms_)[1].mean())
+            ari.append(adjusted_rand_score(full.labels_[idx], sub.labels_))
+        mark = " <- auto" if k == auto.n_themes_ else ""
+        rows.append((f"{k}{mark}", f"{score:.3f}",
+                     f"{normalized_mutual_info_score(labels, full.labels_):.3f}",
+                     f"{adjusted_rand_score(labels, full.labels_):.3f}",
+                     f"{doc_npmi(texts, full.top_terms_):.3f}",
+                     f"{np.mean(jac):.3f}", f"{np.mean(ari):.3f}"))
+    print(f"\n{name}: auto-k validation ({len(set(labels))} labelled classes; auto picked "
+          f"{auto.n_themes_} in {wall:.1f} s, load {os.getloadavg()[0]:.2f})")
+    table(rows, ("k", "criterion", "NMI", "ARI", "doc-NPMI", f"Jaccard {fraction:.0%} sub",
+                 f"ARI {fraction:.0%} sub"))
+
+
 def scale(k: int | str = 50) -> None:
-    path = CORPORA / "rss-world-news-2022-2023" / "world_news_rss_2022_2023.csv.gz"
-    df = pl.read_csv(path, columns=["published_utc", "title", "description", "link"])
-    articles = df.select(
-        article_id=pl.col("link"), title=pl.col("title").fill_null(""),
-        text=pl.col("description").fill_null(""),
-        published_at=pl.col("published_utc").str.to_datetime(time_zone="UTC"),
-        duplicate_of=pl.lit(None, dtype=pl.String))
+    articles = rss_articles()
     start = time.perf_counter()
     result = fit_themes(articles, n_themes=k)
     wall = time.perf_counter() - start
@@ -156,6 +209,47 @@ def scale(k: int | str = 50) -> None:
         print(f"  {row['theme_id']:>3} {row['size']:>6}  {row['label']}")
 
 
+def rss_articles() -> pl.DataFrame:
+    path = CORPORA / "rss-world-news-2022-2023" / "world_news_rss_2022_2023.csv.gz"
+    df = pl.read_csv(path, columns=["published_utc", "title", "description", "link"])
+    return df.select(
+        article_id=pl.col("link"), title=pl.col("title").fill_null(""),
+        text=pl.col("description").fill_null(""),
+        published_at=pl.col("published_utc").str.to_datetime(time_zone="UTC"),
+        duplicate_of=pl.lit(None, dtype=pl.String))
+
+
+def million_articles(n: int = 1_000_000) -> pl.DataFrame:
+    """The RSS corpus replayed in memory to ``n`` rows (about 5.3 copies). Copy ``c`` gets
+    `` #c`` appended to its text and ``#c`` to its id: texts differ as strings, but the
+    digits are not a term (tokens are letters only), so no copy forms a theme of its own."""
+    base = rss_articles()
+    copies = -(-n // base.height)
+    return pl.concat([
+        base.with_columns(article_id=pl.col("article_id") + f"#{c}",
+                          text=pl.col("text") + f" #{c}")
+        for c in range(copies)]).head(n)
+
+
+def million(k: str) -> None:
+    """Fit ``fit_themes`` on the million replayed articles in this (fresh) process; print
+    wall time (corpus building excluded) and the process's peak RSS (included)."""
+    articles = million_articles()
+    start = time.perf_counter()
+    result = fit_themes(articles, n_themes=int(k) if k.isdigit() else k)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    main = result.article_themes.filter(pl.col("weight") == pl.col("weight").max()
+                                        .over("article_id"))
+    assigned = result.article_themes["article_id"].n_unique()
+    load = os.getloadavg()[0]
+    print(f"1M: {articles.height:,} articles, k={k} -> {result.themes.height} themes: wall "
+          f"{wall:.1f} s, peak RSS {peak:,.0f} MB, assigned {assigned:,}/{articles.height:,} "
+          f"(main rows {main['article_id'].n_unique():,}), outliers "
+          f"{result.outlier_share:.2%}, largest theme {result.themes['size'].max():,}, "
+          f"load {load:.2f}", flush=True)
+
+
 def table(rows, header) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
@@ -165,19 +259,38 @@ def table(rows, header) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--coherence", action="store_true", help="NPMI/diversity/stability")
-    parser.add_argument("--scale", action="store_true", help="188k RSS items at k=50")
+    parser.add_argument("--scale", action="store_true", help="188k RSS items at k=50 and auto")
+    parser.add_argument("--auto", action="store_true",
+                        help="auto-k validation tables (BBC, AG): criterion vs k")
+    parser.add_argument("--million", action="store_true",
+                        help="1M replayed RSS articles, k=50 and auto, each in a fresh process")
+    parser.add_argument("--million-run", metavar="K", help=argparse.SUPPRESS)
+    parser.add_argument("--no-base", action="store_true", help="skip the BBC/AG table")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (median)")
     args = parser.parse_args()
     if not CORPORA.is_dir():
         sys.exit(f"corpora not found at {CORPORA} (expected beside the repository)")
+    if args.million_run:
+        million(args.million_run)
+        return
+    if args.million:
+        for k in ("50", "auto"):  # a fresh process each, so peak RSS is the fit's own
+            subprocess.run([sys.executable, __file__, "--million-run", k], check=True)
+    if args.no_base and not (args.coherence or args.auto or args.scale):
+        return
     bbc, bbc_y = load_bbc()
     ag, ag_y = load_ag()
-    print(f"BBC: {len(bbc)} texts after removing exact duplicates; AG test: {len(ag)} texts\n")
-    rows = [*PUBLISHED, *clustering("BBC", bbc, bbc_y, 5, args.repeats),
-            *clustering("AG", ag, ag_y, 4, args.repeats),
-            auto_k("BBC", bbc, bbc_y), auto_k("AG", ag, ag_y),
-            auto_k("Press releases 1,796", load_press(), None)]
-    table(rows, ("method", "NMI", "ARI", "wall s", "note"))
+    print(f"BBC: {len(bbc)} texts after removing exact duplicates; AG test: {len(ag)} texts; "
+          f"load {os.getloadavg()[0]:.2f}\n")
+    if not args.no_base:
+        rows = [*PUBLISHED, *clustering("BBC", bbc, bbc_y, 5, args.repeats),
+                *clustering("AG", ag, ag_y, 4, args.repeats),
+                auto_k("BBC", bbc, bbc_y), auto_k("AG", ag, ag_y),
+                auto_k("Press releases 1,796", load_press(), None)]
+        table(rows, ("method", "NMI", "ARI", "wall s", "note"))
+    if args.auto:
+        auto_validation("BBC", bbc, bbc_y)
+        auto_validation("AG", ag, ag_y)
     if args.coherence:
         for name, texts in [("BBC", bbc), ("AG", ag)]:
             print(f"\n{name} coherence (k = 10..50, seeds 0-2, top-10 terms)")

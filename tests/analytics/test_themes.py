@@ -18,6 +18,7 @@ from analytics.theme_model import (
     TermCounter,
     ThemeModel,
     coherent_terms,
+    elbow,
 )
 from analytics.themes import fit_themes, match_themes, theme_trends
 
@@ -204,6 +205,23 @@ def test_auto_stays_within_bounds(texts):
     assert set(model.k_scores_) <= set(range(2, 6))
 
 
+def test_auto_finds_the_three_subjects(texts):
+    model = ThemeModel("auto", min_theme_size=2).fit(texts)
+    assert model.n_themes_ == 3
+    assert max(model.k_scores_, key=model.k_scores_.get) == 3
+
+
+def test_elbow_takes_the_knee_not_the_maximum():
+    # Quality climbs fast to k=5, then creeps up: the knee is 5, the maximum 30.
+    rising = {2: 0.10, 3: 0.20, 4: 0.28, 5: 0.33, 6: 0.335, 8: 0.34, 10: 0.345, 15: 0.35,
+              30: 0.36}
+    assert elbow(rising) == 5
+    # A dip after the knee does not move it; a flat curve gives the fewest themes.
+    assert elbow({**rising, 6: 0.2}) == 5
+    assert elbow({2: 0.3, 3: 0.3, 4: 0.3}) == 2
+    assert elbow({2: 0.1, 3: 0.5}) == 3
+
+
 def test_theme_trends_zero_fill(result, articles):
     trends = theme_trends(result.article_themes, articles, period="week")
     assert trends.schema == pl.Schema(
@@ -236,3 +254,26 @@ def test_match_themes_reports_new_and_vanished(result):
     assert match.themes["theme_id"].to_list() == [1, 2]  # the new theme gets a fresh id
     assert match.new == [2] and match.vanished == [0]
     assert np.isclose(match.mapping["jaccard"][0], 1.0)
+
+
+def test_sampled_fit_assigns_every_text(texts):
+    # Above fit_sample texts the model learns on a sample and assigns the rest in chunks.
+    model = ThemeModel(3, min_theme_size=2, fit_sample=12, chunk_size=4)
+    sims = model.fit_transform(texts)
+    assert sims.shape == (len(texts), model.n_themes_)
+    assert model.labels_.shape == (len(texts),)
+    assert (model.labels_ >= 0).all()
+    # Rows outside the sample get exactly what predict/transform give for them.
+    assert np.array_equal(model.labels_, model.predict(texts))
+    assert np.allclose(sims, model.transform(texts), atol=1e-6)
+    assert len(model.counter_.get_feature_names_out()) < len(
+        ThemeModel(3, min_theme_size=2).fit(texts).counter_.get_feature_names_out())
+    by_subject = model.labels_.reshape(-1, 3).T
+    assert all(len(set(row)) == 1 for row in by_subject)
+
+
+def test_fit_sample_at_corpus_size_changes_nothing(texts):
+    full = ThemeModel(3, min_theme_size=2).fit(texts)
+    edge = ThemeModel(3, min_theme_size=2, fit_sample=len(texts)).fit(texts)
+    assert np.array_equal(full.labels_, edge.labels_)
+    assert full.top_terms_ == edge.top_terms_
