@@ -42,11 +42,11 @@ def theme_colors(theme_ids: Sequence[int]) -> dict[int, Color]:
 
 
 def main_themes(article_themes: pl.DataFrame) -> pl.DataFrame:
-    """``article_id, theme_id``: each article's highest-weight theme (-1 = outlier)."""
-    return (article_themes.sort(["weight", "theme_id"], descending=[True, False],
-                                nulls_last=True)
-            .unique("article_id", keep="first", maintain_order=True)
-            .select("article_id", "theme_id").sort("article_id"))
+    """``article_id, theme_id``: each article's highest-weight theme (-1 = outlier), the
+    lowest id on a tie; articles in order of first appearance."""
+    return article_themes.group_by("article_id", maintain_order=True).agg(
+        pl.col("theme_id").sort_by(["weight", "theme_id"], descending=[True, False],
+                                   nulls_last=True).first())
 
 
 def _legend(fig, handles, ncols: int, title: str) -> None:

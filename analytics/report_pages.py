@@ -204,10 +204,10 @@ def theme_pages(data: ReportData) -> list[Figure]:
     example = (
         data.article_themes.filter(pl.col("theme_id") >= 0)
         .join(data.articles.select("article_id", "title"), on="article_id", how="inner")
-        .sort(["theme_id", "weight", "article_id"], descending=[False, True, False],
-              nulls_last=True)
-        .group_by("theme_id", maintain_order=True).first()
-        .select("theme_id", "title")
+        .group_by("theme_id")
+        .agg(pl.col("title").sort_by(["weight", "article_id"], descending=[True, False],
+                                     nulls_last=True).first())
+        .sort("theme_id")
     )
     real = real.join(example, on="theme_id", how="left")
     flow = Flow("Themes")
