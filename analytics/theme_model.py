@@ -11,23 +11,25 @@ list only (the theme where its weight most exceeds its mean weight in the other 
 measured on the theme's core members), chosen greedily for contrast and document
 co-occurrence (``coherent_terms``); the label comes from c-TF-IDF terms (phrases allowed).
 
-Choosing k (``n_themes="auto"``): on a random sample of at most ``auto_sample`` texts,
-each k of a grid in ``[min_themes, max_themes]`` gets one quick fit, scored by topic
-quality = coherence (size-weighted document-co-occurrence NPMI of each theme's top-10
-centroid terms) x diversity (distinct share of those terms) (``select_k``). Quality keeps
-creeping up as themes get finer, so the highest score is not the answer (it picked BBC 22,
-AG 27); auto takes the *elbow* of the curve, the k after which more themes add little
-quality (Kneedle, ``elbow``). Validated in bench/README_themes.md (``--auto``): on BBC it
-picks 5 (the 5 labelled classes), which is also where themes stop being stable across
-subsamples; on AG it picks about 10 (4 classes, but two of AG's raw themes are HTML
-markup; NMI vs labels is higher at 6-10 than at 4). The cost is the same quick fits as
-before, bounded by ``auto_sample`` whatever the corpus size.
+Choosing k (``n_themes="auto"``): on a sample (by text hash, ``stable_sample``) of at most
+``auto_sample`` texts, each k of a grid in ``[min_themes, max_themes]`` gets one quick
+fit, scored by topic quality = coherence (size-weighted document-co-occurrence NPMI of
+each theme's top-10 centroid terms) x diversity (distinct share of those terms)
+(``select_k``). Quality keeps creeping up as themes get finer, so the highest score is not
+the answer (it picked BBC 22, AG 27); auto takes the *elbow* of the curve, the k after
+which more themes add little quality (Kneedle, ``elbow``). Validated in
+bench/README_themes.md (``--auto``): on BBC it picks 5 (the 5 labelled classes), which is
+also where themes stop being stable across subsamples; on AG it picks about 10 (4 classes,
+but two of AG's raw themes are HTML markup; NMI vs labels is higher at 6-10 than at 4).
+The cost is the same quick fits as before, bounded by ``auto_sample`` whatever the corpus
+size.
 
 Scale: above ``fit_sample`` texts, vocabulary, IDF, themes and their descriptions are
-learned on a random sample of that many texts; then every text is vectorised and assigned
-in chunks of ``chunk_size``, so the full TF-IDF matrix is never held at once (a million
-news items: 64-112 s and 2.3-2.4 GB peak on 2 shared cores, bench/README_themes.md). Below
-``fit_sample`` texts nothing changes.
+learned on a sample of that many texts (by text hash, so it changes little as the corpus
+grows); then every text is vectorised and assigned in chunks of ``chunk_size``, so the
+full TF-IDF matrix is never held at once (a million news items: 64-112 s and 2.3-2.4 GB
+peak on 2 shared cores, bench/README_themes.md). Below ``fit_sample`` texts nothing
+changes.
 """
 
 from __future__ import annotations
@@ -298,9 +300,9 @@ class ThemeModel(TransformerMixin, BaseEstimator):
     theme, or -1 (outlier) for a text with no known term or a best similarity below
     ``outlier_threshold`` x that theme's median member similarity (relative, so short
     texts with low similarities everywhere are not all outliers). Above ``max_fit_docs``
-    texts the NMF initialisation runs on a random sample; every text still takes part in
+    texts the NMF initialisation runs on a sample by text hash; every text still takes part in
     the refinement and gets a theme. Above ``fit_sample`` texts the whole fit (terms, IDF,
-    themes, top terms) runs on a random sample of that size and the other texts are
+    themes, top terms) runs on a sample of that size (by text hash) and the other texts are
     assigned in chunks of ``chunk_size``; ``labels_`` and the returned similarities still
     cover every text.
 
@@ -339,10 +341,9 @@ class ThemeModel(TransformerMixin, BaseEstimator):
         texts = list(texts)
         if len(texts) <= self.fit_sample:
             return self._fit(texts)
-        # Learn on a random sample, then assign every text in chunks: the full TF-IDF
-        # matrix of a million texts is never held at once.
-        rows = np.sort(np.random.default_rng(self.random_state).choice(
-            len(texts), self.fit_sample, replace=False))
+        # Learn on a sample, then assign every text in chunks: the full TF-IDF matrix of a
+        # million texts is never held at once.
+        rows = stable_sample(text_keys(texts, self.random_state), self.fit_sample)
         fitted = self._fit([texts[i] for i in rows])
         sims = np.empty((len(texts), self.n_themes_), dtype=fitted.dtype)
         labels = np.empty(len(texts), dtype=self.labels_.dtype)
@@ -374,10 +375,10 @@ class ThemeModel(TransformerMixin, BaseEstimator):
         usable = np.flatnonzero(x.getnnz(axis=1) > 0)
         k = self._n_themes(len(usable), len(texts))
         rng = np.random.default_rng(self.random_state)
+        keys = text_keys(texts, self.random_state)[usable]
         self.k_scores_ = {}
         if self.n_themes == "auto" and k[0] < k[1]:
-            rows = usable if len(usable) <= self.auto_sample else np.sort(
-                rng.choice(usable, self.auto_sample, replace=False))
+            rows = usable[stable_sample(keys, self.auto_sample)]
             sample = x[rows]
             # Terms in 3+ sampled texts: enough to rank words, and NMF runs on far fewer.
             cols = np.flatnonzero(sample.getnnz(axis=0) >= 3)
@@ -386,7 +387,7 @@ class ThemeModel(TransformerMixin, BaseEstimator):
             k = elbow(self.k_scores_)
         else:
             k = k[1]
-        labels, self.centroids_ = self._cluster(x[usable], k, rng)
+        labels, self.centroids_ = self._cluster(x[usable], k, rng, keys=keys)
         present = np.unique(labels)  # refinement can empty a theme: drop it
         self.centroids_ = self.centroids_[present]
         self.n_themes_ = len(present)
@@ -442,13 +443,15 @@ class ThemeModel(TransformerMixin, BaseEstimator):
             raise ValueError(f"n_themes must be a positive int or 'auto', got {self.n_themes!r}")
         return self.n_themes, min(int(self.n_themes), cap)
 
-    def _cluster(self, x, k, rng, max_iter=None) -> tuple[np.ndarray, np.ndarray]:
+    def _cluster(self, x, k, rng, max_iter=None, keys=None) -> tuple[np.ndarray, np.ndarray]:
         """NMF argmax on (a sample of) the rows, then spherical k-means on all of them;
-        ``max_iter`` = (NMF, refinement) iterations, cut short while choosing k."""
+        ``max_iter`` = (NMF, refinement) iterations, cut short while choosing k. ``keys``
+        (``text_keys`` of the rows) make the sample stable as the corpus grows."""
         nmf_iter, refine_iter = max_iter or (self.nmf_max_iter, self.refine_iter)
         rows = np.arange(x.shape[0])
         if len(rows) > self.max_fit_docs:
-            rows = np.sort(rng.choice(rows, self.max_fit_docs, replace=False))
+            rows = (stable_sample(keys, self.max_fit_docs) if keys is not None
+                    else np.sort(rng.choice(rows, self.max_fit_docs, replace=False)))
         sample = x[rows]
         # NMF's cost grows with terms x k^2: seed it on terms shared by 2+ sampled texts.
         cols = np.flatnonzero(sample.getnnz(axis=0) >= min(2, len(rows)))
@@ -484,6 +487,21 @@ class ThemeModel(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "centroids_")
         x = self._vectorize(list(texts))
         return self._labels(np.asarray(x @ self.centroids_.T, dtype=np.float64), x)
+
+
+def text_keys(texts: Sequence[str], seed: int) -> np.ndarray:
+    """A seeded 64-bit hash of each text: the order in which samples take texts."""
+    return pl.Series(texts, dtype=pl.String).hash(seed=seed).to_numpy()
+
+
+def stable_sample(keys: np.ndarray, n: int) -> np.ndarray:
+    """Sorted positions of the ``n`` smallest ``keys`` (all of them if there are fewer).
+
+    A sample by hash, not by random draw over positions: when the corpus grows by 1%, the
+    sample changes by about 1%, so a weekly refit finds the themes it found before."""
+    if len(keys) <= n:
+        return np.arange(len(keys))
+    return np.sort(np.argpartition(keys, n)[:n])
 
 
 def _k_grid(low: int, high: int) -> list[int]:
