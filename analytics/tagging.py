@@ -3,7 +3,8 @@
 One regex per topic runs over every article's document (title + text) in polars' Rust
 engine; there is no per-article Python loop. Exclusion phrases are blanked out of the
 document before a topic is counted, so "nuclear power plant" never counts as nuclear
-deterrence.
+deterrence. A topic does not count at all in an article whose document holds one of its
+``exclude_articles`` phrases ("privately owned drones": a base's hobby-drone rules).
 """
 
 from __future__ import annotations
@@ -32,6 +33,21 @@ def document(articles: pl.DataFrame) -> pl.Expr:
     title = pl.col("title").fill_null("")
     text = pl.col("text").fill_null("")
     return pl.when(text.str.starts_with(title)).then(text).otherwise(title + "\n" + text)
+
+
+def _counts_in(topic: Topic) -> pl.Expr:
+    """True where the topic may count in the article: its document (``_doc``, before
+    exclusions are blanked) holds none of the topic's ``exclude_articles`` phrases."""
+    rx = topic.exclude_articles_regex
+    return pl.col("_doc").str.contains(rx).not_() if rx else pl.lit(True)
+
+
+def _prechecked(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
+    """``frame`` without the documents (``_tdoc``) in which ``topic.precheck_regex`` does
+    not match: its regex cannot match there either. A regex with many counted gaps is slow
+    on every document; its pre-check is fast and rules out most."""
+    rx = topic.precheck_regex
+    return frame.filter(pl.col("_tdoc").str.contains(rx)) if rx else frame
 
 
 def _topic_doc(topic: Topic) -> pl.Expr:
@@ -188,8 +204,9 @@ def topic_counts(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     out = docs.select("_row", "article_id")
     for i, t in enumerate(taxonomy.topics):
         rows = cands.filter(pl.col("_t") == i).select("_row")
-        counts = docs.join(rows, on="_row", how="semi").select(
-            "_row", _topic_doc(t).str.count_matches(t.regex).alias(t.id))
+        kept = docs.lazy().join(rows.lazy(), on="_row", how="semi").filter(_counts_in(t))
+        counts = _prechecked(kept.with_columns(_tdoc=_topic_doc(t)), t).select(
+            "_row", pl.col("_tdoc").str.count_matches(t.regex).alias(t.id)).collect()
         out = out.join(counts, on="_row", how="left", maintain_order="left").with_columns(
             pl.col(t.id).fill_null(0))
     return out.drop("_row")
@@ -202,7 +219,9 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     first phrase matched as written, and the sentence it stands in.
 
     A topic's regex runs only on the articles that contain one of its prefilter words
-    (one Aho-Corasick pass over all articles finds them); the others cannot match.
+    (one Aho-Corasick pass over all articles finds them); the others cannot match. A regex
+    with many counted gaps (slow in Rust's engine) first runs its pre-check
+    (``Topic.precheck_regex``), which matches wherever the regex does.
     """
     if articles.is_empty():
         return schema.empty("topic_mentions")
@@ -214,8 +233,8 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     order = sorted(parts, key=lambda key: -parts[key].height)  # topics in parallel, largest first
     topics = [taxonomy.topics[key[0]] for key in order]
     plans = [
-        _mentions(parts[key].lazy()
-                  .with_columns(_tdoc=_topic_doc(t))
+        _mentions(_prechecked(parts[key].lazy().filter(_counts_in(t))
+                              .with_columns(_tdoc=_topic_doc(t)), t)
                   .with_columns(mentions=pl.col("_tdoc").str.count_matches(t.regex))
                   .filter(pl.col("mentions") > 0), t)
         for key, t in zip(order, topics, strict=True)
@@ -230,12 +249,15 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
 
 def explain(article: dict, taxonomy: Taxonomy) -> list[tuple[str, str, str]]:
     """Every match in one article (a dict with ``title`` and ``text``), in topic order:
-    ``(topic_id, phrase as written, the sentence it stands in)``."""
+    ``(topic_id, phrase as written, the sentence it stands in)``. A topic excluded from
+    the article (``exclude_articles``) has no matches, as in ``tag_topics``."""
     frame = pl.DataFrame({"title": [article.get("title") or ""],
                           "text": [article.get("text") or ""]})
     doc = frame.select(_doc=document(frame))
     out = []
     for topic in taxonomy.topics:
+        if not doc.select(_counts_in(topic)).item():
+            continue
         sentences = doc.select(
             _topic_doc(topic).str.extract_all(evidence_regex(topic))
         ).item().to_list()

@@ -11,6 +11,8 @@ A taxonomy is TOML with one ``[[topic]]`` table per topic::
     # phrases = { en = ["air defence"], de = ["Luftverteidigung"] }
     patterns = ['shot down \\d+ drones']   # optional regular expressions (Rust syntax)
     exclude = ["nuclear power plant"]     # optional phrases that never count
+    exclude_articles = ["hobby drone"]   # optional: the topic does not count in an
+                                         # article whose document contains one of these
 
 Phrases match case-insensitively on word boundaries; a space also matches a hyphen
 ("air defence" finds "air-defence"), the last word may take a plural ending, British
@@ -40,7 +42,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # forces a slower engine: 20x on real text). A phrase that begins or ends with a
 # non-ASCII letter therefore also matches inside a word.
 WORD_BOUNDARY = r"(?-u:\b)"
-_TOPIC_KEYS = {"id", "label", "description", "group", "phrases", "patterns", "exclude"}
+_TOPIC_KEYS = {
+    "id", "label", "description", "group", "phrases", "patterns", "exclude", "exclude_articles",
+}
 # British spelling -> regex matching both spellings; applied per word.
 _SPELLINGS = {
     "defence": "defen[cs]e",
@@ -71,6 +75,7 @@ class Topic:
     phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> phrases
     patterns: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    exclude_articles: tuple[str, ...] = ()  # phrases: the topic does not count in their article
 
     @property
     def all_phrases(self) -> tuple[str, ...]:
@@ -98,12 +103,32 @@ class Topic:
         """
         return required_literals(self.alternation)
 
+    @cached_property
+    def precheck_regex(self) -> str | None:
+        """A cheap regex that matches in every text in which ``regex`` matches: per
+        alternative, its most selective run between gaps such as ``(?:\\S+\\s+){0,6}?``
+        (``relaxed_regex``). None: the regex has few such gaps (it is fast already)."""
+        relaxed = relaxed_regex(self.alternation)
+        if relaxed is None or _check_regex(rf"(?i){relaxed}") is not None:
+            return None
+        return rf"(?i){relaxed}"
+
     @property
     def exclude_regex(self) -> str | None:
         if not self.exclude:
             return None
         b = WORD_BOUNDARY
         return rf"(?i){b}{_group([phrase_regex(p) for p in self.exclude])}{b}"
+
+    @property
+    def exclude_articles_regex(self) -> str | None:
+        """Case-insensitive, word-bounded regex of the ``exclude_articles`` phrases: an
+        article whose document (title + text, before ``exclude`` blanking) matches it does
+        not count for the topic. None: the topic has none."""
+        if not self.exclude_articles:
+            return None
+        b = WORD_BOUNDARY
+        return rf"(?i){b}{_group([phrase_regex(p) for p in self.exclude_articles])}{b}"
 
 
 @dataclass(frozen=True)
@@ -194,6 +219,148 @@ def required_literals(regex: str) -> tuple[str, ...] | None:
     words = _minimal(words)
     extra = {fold for letter, fold in _FOLDS_TO_ASCII.items() if any(letter in w for w in words)}
     return tuple(sorted(words)) + tuple(sorted(extra))
+
+
+_GAPS_MIN = 10  # widen only regexes with at least this much counted gap (see relaxed_regex)
+_UNBOUNDED_GAP = 8
+
+
+def relaxed_regex(regex: str, gaps_min: int = _GAPS_MIN) -> str | None:
+    """A regex (Rust syntax) matching wherever ``regex`` matches, or None.
+
+    Per top-level alternative, the run of its items between gaps (repeated
+    groups such as ``(?:\\S+\\s+){0,6}?`` or ``(?:[^.!?\\n]|[.!?]\\S)*?``): every match of
+    the alternative contains a match of that run; the most selective run is taken
+    (``_selectivity``). Assertions are dropped (a superset). Regexes with many counted gaps
+    make the lazy DFA of Rust's regex engine give up; the relaxed regex has none and is a
+    cheap exact pre-check (no match of it, no match of ``regex``). None: fewer than
+    ``gaps_min`` gap units (a bounded repeat counts its maximum, an unbounded one
+    _UNBOUNDED_GAP), or a construct this cannot rewrite (flags, look-arounds, Rust-only
+    syntax).
+    """
+    if _rust_only(regex):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = _sre_parse.parse(regex)
+        if parsed.state.flags & ~re.UNICODE:
+            return None
+        gaps = [0]
+        runs = []
+        for items in _alternatives(list(parsed)):
+            segments: list[list] = [[]]
+            for item in items:
+                if _is_gap(item):
+                    lo_hi = item[1][1]
+                    gaps[0] += _UNBOUNDED_GAP if lo_hi == _sre.MAXREPEAT else lo_hi
+                    segments.append([])
+                else:
+                    segments[-1].append(item)
+            scored = [(_selectivity(seg), _unparse(seg, gaps)) for seg in segments]
+            best = max(scored, key=lambda x: x[0])[1]
+            if not best:
+                return None
+            runs.append(best)
+    except (re.error, _Unsupported, FutureWarning, RecursionError, ValueError):
+        return None
+    if gaps[0] < gaps_min:
+        return None
+    return "(?:" + "|".join(sorted(set(runs))) + ")"
+
+
+def _selectivity(items: list) -> tuple[int, tuple[int, int]]:
+    """How selective a run of items is, roughly: how many of its items (a run of literal
+    characters counts once) hold required literals, then how long those are."""
+    slots, literal = 0, False
+    for item in items:
+        if item[0] is _sre.LITERAL:
+            slots += not literal
+            literal = True
+            continue
+        literal = False
+        slots += _required(_info([item])) is not None
+    words = _required(_info(items)) if items else None
+    return slots, (_score(words) if words else (0, 0))
+
+
+def _is_gap(item) -> bool:
+    op, arg = item
+    if op not in _REPEATS:
+        return False
+    lo, hi, sub = arg
+    sub = list(sub)
+    single = len(sub) == 1 and sub[0][0] in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN)
+    return not single and hi > 1
+
+
+def _alternatives(items: list) -> list[list]:
+    """The top-level alternatives of a parsed regex (through non-capturing groups)."""
+    if len(items) == 1:
+        op, arg = items[0]
+        if op is _sre.BRANCH:
+            return [alt for sub in arg[1] for alt in _alternatives(list(sub))]
+        if op is _sre.SUBPATTERN and not arg[1] and not arg[2]:
+            return _alternatives(list(arg[3]))
+    return [items]
+
+
+_CATEGORIES = {
+    _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_NOT_DIGIT: r"\D",
+    _sre.CATEGORY_SPACE: r"\s", _sre.CATEGORY_NOT_SPACE: r"\S",
+    _sre.CATEGORY_WORD: r"\w", _sre.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+def _hex(code: int) -> str:
+    ch = chr(code)
+    return ch if ch.isascii() and ch.isalnum() else f"\\x{{{code:x}}}"
+
+
+def _unparse(items: list, gaps: list[int]) -> str:
+    """Rust regex text for parsed items, with assertions dropped (a superset)."""
+    out = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            out.append(_hex(arg))
+        elif op is _sre.NOT_LITERAL:
+            out.append(f"[^{_hex(arg)}]")
+        elif op is _sre.ANY:
+            out.append(".")
+        elif op is _sre.IN:
+            parts = []
+            for kind, value in arg:
+                if kind is _sre.NEGATE and not parts:
+                    parts.append("^")
+                elif kind is _sre.LITERAL:
+                    parts.append(_hex(value))
+                elif kind is _sre.RANGE:
+                    parts.append(f"{_hex(value[0])}-{_hex(value[1])}")
+                elif kind is _sre.CATEGORY and value in _CATEGORIES:
+                    parts.append(_CATEGORIES[value])
+                else:
+                    raise _Unsupported(kind)
+            out.append("[" + "".join(parts) + "]")
+        elif op is _sre.AT:
+            continue
+        elif op is _sre.BRANCH:
+            out.append("(?:" + "|".join(_unparse(list(alt), gaps) for alt in arg[1]) + ")")
+        elif op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, sub = arg
+            if add_flags or del_flags:
+                raise _Unsupported("flags")
+            out.append("(?:" + _unparse(list(sub), gaps) + ")")
+        elif op in _REPEATS:
+            lo, hi, sub = arg
+            if _is_gap((op, arg)):
+                gaps[0] += _UNBOUNDED_GAP if hi == _sre.MAXREPEAT else hi
+                out.append("(?s:.*?)")
+                continue
+            top = "" if hi == _sre.MAXREPEAT else str(hi)
+            out.append(f"(?:{_unparse(list(sub), gaps)}){{{lo},{top}}}")
+        else:
+            raise _Unsupported(op)
+    return "".join(out)
 
 
 def _rust_only(regex: str) -> bool:
@@ -419,6 +586,13 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         exclude = raw.get("exclude", [])
         if not isinstance(exclude, list) or not all(isinstance(p, str) and p for p in exclude):
             raise TaxonomyError(f"{where('exclude')}: must be a list of non-empty strings")
+        exclude_articles = raw.get("exclude_articles", [])
+        if not isinstance(exclude_articles, list) or not all(
+            isinstance(p, str) and p.strip() for p in exclude_articles
+        ):
+            raise TaxonomyError(
+                f"{where('exclude_articles')}: must be a list of non-empty strings"
+            )
         topic = Topic(
             id=tid,
             label=label.strip(),
@@ -427,10 +601,16 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
             phrases=phrases,
             patterns=tuple(patterns),
             exclude=tuple(exclude),
+            exclude_articles=tuple(exclude_articles),
         )
         err = _check_regex(topic.regex)
         if err:
             raise TaxonomyError(f"{where('phrases')}: phrases do not compile: {err}")
+        for key, rx in (("exclude", topic.exclude_regex),
+                        ("exclude_articles", topic.exclude_articles_regex)):
+            err = _check_regex(rx) if rx else None
+            if err:
+                raise TaxonomyError(f"{where(key)}: phrases do not compile: {err}")
         topics.append(topic)
     meta = data.get("meta", {})
     return Taxonomy(topics=tuple(topics), path=path, name=str(meta.get("name", Path(path).stem)))

@@ -14,7 +14,7 @@ import polars as pl
 
 from analytics.tagging import document
 from analytics.taxonomy import WORD_BOUNDARY, Taxonomy, parse_taxonomy, phrase_regex
-from analytics.toml_lines import value_line
+from analytics.toml_lines import line_of, value_line
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,19 @@ class Finding:
         return f"{self.path}:{self.line}: {self.level}: topic {self.topic}: {self.message}"
 
 
-def _where(text: str, taxonomy: Taxonomy, topic_id: str, phrase: str) -> int:
-    return value_line(text, "topic", taxonomy.ids.index(topic_id), phrase)
+def _where(text: str, taxonomy: Taxonomy, topic_id: str, phrase: str, key: str = "") -> int:
+    """Line of ``phrase`` in the topic's table; with ``key``, the first at or after that
+    key's line (a phrase may stand both in ``exclude`` and in ``exclude_articles``)."""
+    index = taxonomy.ids.index(topic_id)
+    if key:
+        lines = text.splitlines()
+        start = line_of(text, "topic", index, key) - 1
+        for n in range(start, len(lines)):
+            if n > start and lines[n].lstrip().startswith("[["):
+                break
+            if f'"{phrase}"' in lines[n] or f"'{phrase}'" in lines[n]:
+                return n + 1
+    return value_line(text, "topic", index, phrase)
 
 
 def overlapping_phrases(taxonomy: Taxonomy, text: str) -> list[Finding]:
@@ -51,21 +62,26 @@ def overlapping_phrases(taxonomy: Taxonomy, text: str) -> list[Finding]:
 
 
 def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> list[Finding]:
-    """Phrases and patterns that match no article of ``articles`` (title, text)."""
+    """Phrases, patterns and ``exclude_articles`` phrases that match no article of
+    ``articles`` (title, text)."""
     docs = articles.select(_doc=document(articles))
     findings = []
     for topic in taxonomy.topics:
         b = WORD_BOUNDARY
-        items = [(p, rf"(?i){b}{phrase_regex(p)}{b}") for p in topic.all_phrases]
-        items += [(p, rf"(?i){b}(?:{p}){b}") for p in topic.patterns]
+        items = [(p, rf"(?i){b}{phrase_regex(p)}{b}", "") for p in topic.all_phrases]
+        items += [(p, rf"(?i){b}(?:{p}){b}", "") for p in topic.patterns]
+        items += [(p, rf"(?i){b}{phrase_regex(p)}{b}", "exclude_articles")
+                  for p in topic.exclude_articles]
         found = docs.select(
-            [pl.col("_doc").str.contains(rx).any().alias(str(i)) for i, (_, rx) in enumerate(items)]
+            [pl.col("_doc").str.contains(rx).any().alias(str(i))
+             for i, (_, rx, _) in enumerate(items)]
         ).row(0)
-        for (phrase, _), hit in zip(items, found, strict=True):
+        for (phrase, _, key), hit in zip(items, found, strict=True):
             if not hit:
                 findings.append(Finding(
-                    "info", taxonomy.path, _where(text, taxonomy, topic.id, phrase), topic.id,
-                    f"{phrase!r} matches nothing in the {articles.height} articles given",
+                    "info", taxonomy.path, _where(text, taxonomy, topic.id, phrase, key),
+                    topic.id, f"{key + ' ' if key else ''}{phrase!r} matches nothing in the "
+                    f"{articles.height} articles given",
                 ))
     return findings
 

@@ -5,7 +5,7 @@ import pytest
 
 from analytics import schema
 from analytics.article_files import parse_article_text
-from analytics.tagging import document, tag_topics, topic_counts
+from analytics.tagging import document, explain, tag_topics, topic_counts
 from analytics.taxonomy import load_taxonomy, parse_taxonomy
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -80,14 +80,17 @@ def test_prefiltered_counts_equal_full_regex_counts(taxonomy):
              "Sanctioned banks; Ukraine’s forces; weapons for Kyiv; 2.5 per cent of GDP.",
              "\u017fanctions and \u212ayiv",  # non-ASCII letters Rust folds to s and k
              "Nothing relevant here.", "", "NATO membership bid; peace talks; ceasefire.",
-             "Nuclear power plant shelling; nuclear weapons; counter-terrorism raid."]
+             "Nuclear power plant shelling; nuclear weapons; counter-terrorism raid.",
+             "Privately owned drones are banned on base; drone users must register."]
     arts = _articles(*texts)
     docs = arts.select("article_id", _doc=document(arts))
     full = {(a, t.id): n
             for t in taxonomy.topics
             for a, n in zip(docs["article_id"], docs.select(
                 (pl.col("_doc").str.replace_all(t.exclude_regex, " ") if t.exclude_regex
-                 else pl.col("_doc")).str.count_matches(t.regex)).to_series(), strict=True)
+                 else pl.col("_doc")).str.count_matches(t.regex)
+                * (~pl.col("_doc").str.contains(t.exclude_articles_regex) if
+                   t.exclude_articles_regex else True)).to_series(), strict=True)
             if n}
     m = tag_topics(arts, taxonomy)
     assert dict(zip(zip(m["article_id"], m["topic_id"], strict=True), m["mentions"],
@@ -95,3 +98,49 @@ def test_prefiltered_counts_equal_full_regex_counts(taxonomy):
     wide = topic_counts(arts, taxonomy)
     assert {(a, t): n for t in taxonomy.ids
             for a, n in zip(wide["article_id"], wide[t], strict=True) if n} == full
+
+
+EXCLUDE_ARTICLES = """
+[[topic]]
+id = "drones"
+label = "Drones"
+phrases = ["drone", "UAV"]
+exclude = ["drone show"]
+exclude_articles = ["privately owned drone", "drone hobbyist"]
+
+[[topic]]
+id = "bases"
+label = "Bases"
+phrases = ["air base"]
+"""
+
+
+def test_exclude_articles_drop_the_topic_in_that_article_only():
+    tax = parse_taxonomy(EXCLUDE_ARTICLES)
+    texts = ["The air base bans privately owned drones; a drone was seized.",
+             "A drone flew over the air base; UAVs were seen.",
+             "Drone hobbyists met at the air base.",
+             "A drone show, then a drone over the air base."]
+    arts = _articles(*texts)
+    got = tag_topics(arts, tax)
+    pairs = set(zip(got["article_id"], got["topic_id"], strict=True))
+    assert pairs == {("a0", "bases"), ("a1", "drones"), ("a1", "bases"), ("a2", "bases"),
+                     ("a3", "drones"), ("a3", "bases")}
+    # Otherwise identical to the same taxonomy without the key.
+    plain = parse_taxonomy(EXCLUDE_ARTICLES.replace(
+        'exclude_articles = ["privately owned drone", "drone hobbyist"]\n', ""))
+    assert plain.topics[0].exclude_articles == ()
+    ref = tag_topics(arts, plain)
+    assert got.equals(ref.filter(~((pl.col("topic_id") == "drones")
+                                   & pl.col("article_id").is_in(["a0", "a2"]))))
+    assert set(ref.filter(pl.col("topic_id") == "drones")["article_id"]) == {
+        "a0", "a1", "a2", "a3"}
+    wide = topic_counts(arts, tax)
+    assert wide["drones"].to_list() == [0, 2, 0, 1]
+    assert wide["bases"].to_list() == [1, 1, 1, 1]
+    assert topic_counts(arts, plain)["drones"].to_list() == [2, 2, 1, 1]
+    for article_id, text in zip(arts["article_id"], texts, strict=True):
+        topics = {t for t, _, _ in explain({"title": "", "text": text}, tax)}
+        assert topics == {t for a, t in pairs if a == article_id}
+    assert [m[:2] for m in explain({"title": "", "text": texts[1]}, tax)] == [
+        ("drones", "drone"), ("drones", "UAVs"), ("bases", "air base")]

@@ -53,6 +53,7 @@ patterns = [
   '\\d+\\s+words',
 ]
 exclude = ["peace talks ended"]
+exclude_articles = ["model ceasefire"]
 
 [[topic]]
 id = "plain"
@@ -72,8 +73,10 @@ def _reference(articles: pl.DataFrame, taxonomy) -> pl.DataFrame:
         sentence = (pl.col("_tdoc").str.extract(evidence_regex(t), 0)
                     .str.replace_all(r"\s+", " ").str.strip_chars())
         window = pl.col("_s").str.extract(_window_regex(t), 1)
+        kept = (docs.filter(~pl.col("_doc").str.contains(t.exclude_articles_regex))
+                if t.exclude_articles_regex else docs)
         frames.append(
-            docs.with_columns(_tdoc=tdoc)
+            kept.with_columns(_tdoc=tdoc)
             .with_columns(mentions=pl.col("_tdoc").str.count_matches(t.regex))
             .filter(pl.col("mentions") > 0)
             .select("article_id", topic_id=pl.lit(t.id), mentions="mentions",
@@ -106,7 +109,8 @@ def test_equals_plain_regexes_on_the_seed_taxonomy():
 
 def test_equals_plain_regexes_with_patterns_and_exclusions(pattern_taxonomy):
     arts = _articles(TEXTS + ["peace talks ended; allies say weapons 12 words",
-                              "As he said.Peace talks and a truce. Talks, then a truce."])
+                              "As he said.Peace talks and a truce. Talks, then a truce.",
+                              "A model ceasefire: weapons to Ukraine; peace talks, a truce."])
     got = tag_topics(arts, pattern_taxonomy)
     assert set(got["topic_id"]) == {"patterns", "plain"}
     assert got.equals(_reference(arts, pattern_taxonomy))

@@ -47,6 +47,10 @@ def test_phrase_variants(phrase, text, hits):
         ('[[topic]]\nid = "Bad Id"\nlabel = "A"\nphrases = ["x"]\n', "key 'id'"),
         ('[[topic]]\nid = "a"\nphrases = ["x"]\n', "key 'label'"),
         ('[[topic]]\nid = "a"\nlabel = "A"\nphrase = ["x"]\n', "key 'phrase': unknown key"),
+        ('[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\nexclude_articles = "hobby"\n',
+         "tax.toml:5: topic a, key 'exclude_articles': must be a list of non-empty strings"),
+        ('[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\nexclude_articles = ["y", " "]\n',
+         "tax.toml:5: topic a, key 'exclude_articles': must be a list of non-empty strings"),
     ],
 )
 def test_taxonomy_errors_name_file_line_topic_and_key(toml, message):
@@ -66,7 +70,7 @@ def test_phrases_per_language():
 
 import random  # noqa: E402
 
-from analytics.taxonomy import required_literals  # noqa: E402
+from analytics.taxonomy import relaxed_regex, required_literals  # noqa: E402
 
 _TRICKY_TOML = r'''
 [[topic]]
@@ -124,6 +128,50 @@ def test_prefilter_words_never_miss_a_match(source):
         assert not missed, (topic.id, missed[:5])
 
 
+@pytest.mark.parametrize("source", ["default", "tricky"])
+def test_relaxed_regex_matches_wherever_the_regex_does(source):
+    """The pre-check (gaps widened to their most selective run) never rules out a match;
+    every topic is checked, also those whose regex has too few gaps to get one."""
+    tax = (load_taxonomy(SEEDS / "taxonomy.toml") if source == "default"
+           else parse_taxonomy(_TRICKY_TOML))
+    texts = _random_texts(3) + _random_texts(4)
+    for t in tax.topics:
+        for p in t.all_phrases:
+            texts += [p, p.upper(), p.replace(" ", "-")]
+    texts += ["Allies keep sending more weapons to Ukraine.", "supply lines of the army",
+              "weapons deliveries, then arms for Kyiv", "logistics near the front lines",
+              "Kyiv’s new military aid packages", "trained Ukrainian pilots"]
+    frame = pl.DataFrame({"doc": texts})
+    checked = 0
+    for topic in tax.topics:
+        relaxed = relaxed_regex(topic.alternation, gaps_min=0)
+        if relaxed is None:
+            continue
+        checked += 1
+        out = frame.select(hit=pl.col("doc").str.contains(topic.regex),
+                           pre=pl.col("doc").str.contains(rf"(?i){relaxed}"))
+        missed = frame.filter(out["hit"] & ~out["pre"])["doc"].to_list()
+        assert not missed, (topic.id, missed[:5])
+    assert checked >= len(tax.topics) - 1
+    if source == "default":  # the slow regexes with many gaps get a pre-check
+        assert tax.topic("ukraine_military_aid").precheck_regex
+        assert tax.topic("drones").precheck_regex is None
+
+
+@pytest.mark.parametrize(
+    ("regex", "relaxed"),
+    [
+        # two literal slots ("to", "kyiv") beat one ("weapon")
+        (r"weapons?\s+(?:\S+\s+){0,6}?to\s+kyiv", r"(?:to(?:[\s]){1,}kyiv)"),
+        (r"logistics\W+(?:\S+\s+){0,6}?(?:army|troops)", r"(?:logistics(?:[\W]){1,})"),
+        (r"a(?:b|c)\b", None),  # no gaps
+        (r"(?i:x)(?:\S+\s+){0,12}y", None),  # inline flags: not rewritten
+    ],
+)
+def test_relaxed_regex_keeps_the_most_selective_run(regex, relaxed):
+    assert relaxed_regex(regex, gaps_min=1) == relaxed
+
+
 @pytest.mark.parametrize(
     ("regex", "words"),
     [
@@ -144,3 +192,16 @@ def test_prefilter_words_never_miss_a_match(source):
 )
 def test_required_literals(regex, words):
     assert required_literals(regex) == words
+
+
+def test_exclude_articles_parsed_as_phrases():
+    tax = parse_taxonomy('[[topic]]\nid = "d"\nlabel = "D"\nphrases = ["drone"]\n'
+                         'exclude_articles = ["hobby drone", "drone hobbyist"]\n')
+    topic = tax.topics[0]
+    assert topic.exclude_articles == ("hobby drone", "drone hobbyist")
+    rx = topic.exclude_articles_regex
+    texts = pl.Series(["Hobby-drones banned", "drone hobbyists", "hobby drone", "drones"])
+    hits = texts.str.contains(rx).to_list()
+    assert hits == [True, True, True, False]
+    assert parse_taxonomy('[[topic]]\nid = "d"\nlabel = "D"\nphrases = ["x"]\n'
+                          ).topics[0].exclude_articles_regex is None

@@ -36,3 +36,16 @@ def test_explain_lists_every_match_with_its_sentence():
     assert got == [("drones", "Drone", "Drone war."),
                    ("drones", "drones", "Air defence shot down two drones."),
                    ("air", "Air defence", "Air defence shot down two drones.")]
+
+
+def test_unmatched_exclude_articles_phrases_are_reported(tmp_path):
+    path = tmp_path / "tax.toml"
+    path.write_text(TOML.replace('phrases = ["drone", "loitering munition"]\n',
+                                 'phrases = ["drone", "loitering munition"]\n'
+                                 'exclude = ["hobby drone"]\n'
+                                 'exclude_articles = ["hobby drone", "shot down"]\n'))
+    corpus = pl.DataFrame({"title": ["Air defence"], "text": ["Drones were shot down."]})
+    findings = [str(f) for f in lint_taxonomy(path, corpus)]
+    assert (f"{path}:6: info: topic drones: exclude_articles 'hobby drone' matches nothing "
+            "in the 1 articles given") in findings
+    assert not any("'shot down'" in f for f in findings)
