@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import polars as pl
 
@@ -51,18 +52,20 @@ class ReportData:
     theme_coords: pl.DataFrame = _empty("theme_coords")
     theme_trends: pl.DataFrame = _empty("theme_trends")
 
-    @property
+    # Cached: the report asks for these many times, and over a million articles each
+    # computation costs a second.
+    @cached_property
     def canonical(self) -> pl.DataFrame:
         """Articles that are not near duplicates of another (``duplicate_of`` null)."""
         return self.articles.filter(pl.col("duplicate_of").is_null())
 
-    @property
+    @cached_property
     def canonical_mentions(self) -> pl.DataFrame:
         """Topic mentions of canonical articles: a re-posted story counts once."""
         ids = self.canonical.select("article_id").unique()
         return self.topic_mentions.join(ids, on="article_id", how="semi")
 
-    @property
+    @cached_property
     def articles_total(self) -> int | None:
         return self.canonical.get_column("article_id").n_unique() or None
 

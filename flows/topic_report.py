@@ -314,6 +314,7 @@ def topic_report(
     validators = ArticleStore(data_dir).read_http_state()
     batches = _on_cluster(read_sources_flow, dask_address)(config, validators, day)
     ingested = ingest_task(batches, data_dir, day, config.settings)
+    del batches  # the sources' rows are stored now; a million of them need not stay in memory
     stale = stale_partitions_task(data_dir, tax)
     if stale:
         _on_cluster(tag_partitions_flow, dask_address)(stale, data_dir, tax)
