@@ -300,7 +300,7 @@ class ThemeModel(TransformerMixin, BaseEstimator):
     theme, or -1 (outlier) for a text with no known term or a best similarity below
     ``outlier_threshold`` x that theme's median member similarity (relative, so short
     texts with low similarities everywhere are not all outliers). Above ``max_fit_docs``
-    texts the NMF initialisation runs on a sample by text hash; every text still takes part in
+    texts the NMF initialisation runs on a random sample; every text still takes part in
     the refinement and gets a theme. Above ``fit_sample`` texts the whole fit (terms, IDF,
     themes, top terms) runs on a sample of that size (by text hash) and the other texts are
     assigned in chunks of ``chunk_size``; ``labels_`` and the returned similarities still
@@ -387,7 +387,7 @@ class ThemeModel(TransformerMixin, BaseEstimator):
             k = elbow(self.k_scores_)
         else:
             k = k[1]
-        labels, self.centroids_ = self._cluster(x[usable], k, rng, keys=keys)
+        labels, self.centroids_ = self._cluster(x[usable], k, rng)
         present = np.unique(labels)  # refinement can empty a theme: drop it
         self.centroids_ = self.centroids_[present]
         self.n_themes_ = len(present)
@@ -443,15 +443,13 @@ class ThemeModel(TransformerMixin, BaseEstimator):
             raise ValueError(f"n_themes must be a positive int or 'auto', got {self.n_themes!r}")
         return self.n_themes, min(int(self.n_themes), cap)
 
-    def _cluster(self, x, k, rng, max_iter=None, keys=None) -> tuple[np.ndarray, np.ndarray]:
+    def _cluster(self, x, k, rng, max_iter=None) -> tuple[np.ndarray, np.ndarray]:
         """NMF argmax on (a sample of) the rows, then spherical k-means on all of them;
-        ``max_iter`` = (NMF, refinement) iterations, cut short while choosing k. ``keys``
-        (``text_keys`` of the rows) make the sample stable as the corpus grows."""
+        ``max_iter`` = (NMF, refinement) iterations, cut short while choosing k."""
         nmf_iter, refine_iter = max_iter or (self.nmf_max_iter, self.refine_iter)
         rows = np.arange(x.shape[0])
         if len(rows) > self.max_fit_docs:
-            rows = (stable_sample(keys, self.max_fit_docs) if keys is not None
-                    else np.sort(rng.choice(rows, self.max_fit_docs, replace=False)))
+            rows = np.sort(rng.choice(rows, self.max_fit_docs, replace=False))
         sample = x[rows]
         # NMF's cost grows with terms x k^2: seed it on terms shared by 2+ sampled texts.
         cols = np.flatnonzero(sample.getnnz(axis=0) >= min(2, len(rows)))
