@@ -26,6 +26,7 @@ from analytics.charts import (
     _titles,
 )
 from analytics.report_text import SAFE_TEXT, fmt_date, plural, truncate
+from analytics.themes import main_themes
 
 OUTLIER_COLOR: Color = (0.72, 0.72, 0.72, 1.0)
 OTHER_COLOR: Color = (0.55, 0.58, 0.62, 1.0)
@@ -39,14 +40,6 @@ def theme_colors(theme_ids: Sequence[int]) -> dict[int, Color]:
     palette = tab20[0::2] + tab20[1::2] + list(mpl.colormaps["tab20b"].colors)
     return {t: OUTLIER_COLOR if t < 0 else (*palette[t % len(palette)][:3], 1.0)
             for t in theme_ids}
-
-
-def main_themes(article_themes: pl.DataFrame) -> pl.DataFrame:
-    """``article_id, theme_id``: each article's highest-weight theme (-1 = outlier), the
-    lowest id on a tie; articles in order of first appearance."""
-    return article_themes.group_by("article_id", maintain_order=True).agg(
-        pl.col("theme_id").sort_by(["weight", "theme_id"], descending=[True, False],
-                                   nulls_last=True).first())
 
 
 def _legend(fig, handles, ncols: int, title: str) -> None:

@@ -61,7 +61,7 @@ class DerivedStore:
         return self.root / f"month={month}"
 
     def _partition_stamp(self, month: str) -> dict:
-        st = (self.store.articles_dir / f"month={month}" / "part-0.parquet").stat()
+        st = self.store.partition(month).stat()
         return {"month": month, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
     def is_fresh(self, month: str) -> bool:

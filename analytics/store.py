@@ -62,6 +62,10 @@ class ArticleStore:
         for tmp in self.root.rglob(f".*{atomic.TMP_SUFFIX}"):
             tmp.unlink(missing_ok=True)
 
+    def partition(self, month: str) -> Path:
+        """The file of one publication month (``"YYYY-MM"``), whether it exists or not."""
+        return self.articles_dir / f"month={month}" / PART
+
     def partitions(self) -> list[Path]:
         return sorted(self.articles_dir.glob(f"month=*/{PART}"))
 
@@ -101,7 +105,7 @@ class ArticleStore:
         added = 0
         months = articles.with_columns(_month=pl.col("published_at").dt.strftime("%Y-%m"))
         for (month,), rows in sorted(months.group_by("_month"), key=lambda kv: kv[0]):
-            path = self.articles_dir / f"month={month}" / PART
+            path = self.partition(month)
             old = pl.read_parquet(path) if path.exists() else schema.empty("articles")
             fresh = rows.drop("_month").join(old.select("article_id"), on="article_id", how="anti")
             if fresh.is_empty():

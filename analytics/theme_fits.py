@@ -27,7 +27,9 @@ from pathlib import Path
 import polars as pl
 
 from analytics import atomic
-from analytics.themes import ThemeResult
+from analytics.store import ArticleStore
+from analytics.theme_history import StableThemes, stabilise
+from analytics.themes import ThemeResult, extend_themes, fit_themes
 
 MODEL = "model.pkl"
 STAMP = "fit.json"
@@ -76,3 +78,34 @@ class ThemeFits:
                 **tables, status=stamp["status"], outlier_share=stamp["outlier_share"],
                 **state))
         return None
+
+
+@dataclass(frozen=True)
+class ThemeRun:
+    stable: StableThemes
+    fitted_on: date  # the run date of the fit whose themes these are
+    placed: int | None  # articles placed into an earlier fit; None when this run refitted
+
+
+def themes_for_run(store: ArticleStore, run_date: date, *, n_themes: int | str,
+                   random_state: int, refit_days: int) -> ThemeRun:
+    """The themes of the run of ``run_date``: the last fit with these parameters, extended
+    by the articles it has not seen, while it is less than ``refit_days`` old; else a new
+    fit over every stored article, with ids matched to the previous run's themes and kept
+    for the runs that follow. Writes the run's themes table (for later id matching)."""
+    fits = ThemeFits(store.root)
+    articles = store.read(["article_id", "title", "text", "duplicate_of"])
+    params = {"n_themes": str(n_themes), "random_state": str(random_state)}
+    last = fits.latest(run_date, params)
+    if last is not None and (run_date - last.fitted_on).days < refit_days:
+        before = last.result.article_themes["article_id"].n_unique()
+        result = extend_themes(last.result, articles)
+        placed = result.article_themes["article_id"].n_unique() - before
+        run = ThemeRun(StableThemes(result, [], []), last.fitted_on, placed)
+    else:
+        result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
+        run = ThemeRun(stabilise(result, store.previous_themes(run_date)), run_date, None)
+        if result.model is not None:
+            fits.save(run_date, params, run.stable.result)
+    store.write_themes(run_date, run.stable.result.themes)
+    return run

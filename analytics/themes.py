@@ -97,6 +97,14 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
     )
 
 
+def main_themes(article_themes: pl.DataFrame) -> pl.DataFrame:
+    """``article_id, theme_id``: each article's highest-weight theme (-1 = outlier), the
+    lowest id on a tie; articles in order of first appearance."""
+    return article_themes.group_by("article_id", maintain_order=True).agg(
+        pl.col("theme_id").sort_by(["weight", "theme_id"], descending=[True, False],
+                                   nulls_last=True).first())
+
+
 def _canonical(articles: pl.DataFrame) -> pl.DataFrame:
     if "duplicate_of" in articles.columns:
         return articles.filter(pl.col("duplicate_of").is_null())
@@ -134,7 +142,7 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
                           "jaccard": 1.0}, schema=MAPPING)
     added = apply_theme_ids(_article_themes(ids, sims, labels, secondary_ratio), to_id)
     article_themes = pl.concat([result.article_themes, added])
-    main = article_themes.unique("article_id", keep="first", maintain_order=True)
+    main = main_themes(article_themes)
     sizes = main.filter(pl.col("theme_id") != OUTLIER).group_by("theme_id").len("n")
     themes = (result.themes.join(sizes, on="theme_id", how="left")
               .with_columns(size=pl.col("n").fill_null(0).cast(result.themes["size"].dtype))
@@ -202,8 +210,7 @@ def theme_trends(article_themes: pl.DataFrame, articles: pl.DataFrame, *,
     on Monday."""
     if period not in _PERIODS:
         raise ValueError(f"period must be one of {sorted(_PERIODS)}, got {period!r}")
-    main = (article_themes.sort("weight", "theme_id", descending=[True, False])
-            .unique("article_id", keep="first"))
+    main = main_themes(article_themes)
     dated = (main.join(articles.select("article_id", "published_at"), on="article_id")
              .drop_nulls("published_at")
              .with_columns(period_start=pl.col("published_at").dt.truncate(_PERIODS[period])

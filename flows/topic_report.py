@@ -29,9 +29,9 @@ from analytics.sources import read_source
 from analytics.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.store import ArticleStore
 from analytics.taxonomy import Taxonomy, load_taxonomy
-from analytics.theme_fits import ThemeFits
-from analytics.theme_history import StableThemes, stabilise
-from analytics.themes import extend_themes, fit_themes, theme_trends
+from analytics.theme_fits import themes_for_run
+from analytics.theme_history import StableThemes
+from analytics.themes import theme_trends
 from analytics.trends import all_trends, topic_totals
 from flows.artifacts import publish_artifacts
 
@@ -210,32 +210,19 @@ def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
 @task(cache_policy=NO_CACHE)
 def themes_task(n_themes: int | str, random_state: int, data_dir: str, run_date: date,
                 refit_days: int) -> StableThemes:
-    """Refit the themes when the last fit with these parameters is ``refit_days`` old (or
-    there is none); else place only the articles that fit has not seen."""
-    store, fits = ArticleStore(data_dir), ThemeFits(data_dir)
-    articles = store.read(["article_id", "title", "text", "duplicate_of"])
-    params = {"n_themes": str(n_themes), "random_state": str(random_state)}
-    last = fits.latest(run_date, params)
-    log = get_run_logger()
-    if last is not None and (run_date - last.fitted_on).days < refit_days:
-        before = last.result.article_themes["article_id"].n_unique()
-        result = extend_themes(last.result, articles)
-        stable = StableThemes(result, [], [])
-        log.info("themes: %d themes of the fit of %s, %d articles placed into them",
-                 result.themes.height, last.fitted_on,
-                 result.article_themes["article_id"].n_unique() - before)
+    run = themes_for_run(ArticleStore(data_dir), run_date, n_themes=n_themes,
+                         random_state=random_state, refit_days=refit_days)
+    result = run.stable.result
+    if run.placed is not None:
+        get_run_logger().info("themes: %d themes of the fit of %s, %d articles placed into them",
+                              result.themes.height, run.fitted_on, run.placed)
     else:
-        result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
-        stable = stabilise(result, store.previous_themes(run_date))
-        if result.model is not None:
-            fits.save(run_date, params, stable.result)
-        log.info(
+        get_run_logger().info(
             "themes: %d themes (%d new, %d vanished)%s", result.themes.height,
-            len(stable.new), len(stable.vanished),
+            len(run.stable.new), len(run.stable.vanished),
             f" - {result.status}" if result.status else "",
         )
-    store.write_themes(run_date, stable.result.themes)
-    return stable
+    return run.stable
 
 
 @task(cache_policy=NO_CACHE)
