@@ -50,6 +50,15 @@ def _prechecked(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
     return frame.filter(pl.col("_tdoc").str.contains(rx)) if rx else frame
 
 
+def _counted(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
+    """The (candidate) documents in which ``topic`` counts, with ``_tdoc`` (exclusions
+    blanked) and ``mentions`` (> 0): ``exclude_articles`` absent, pre-check passed."""
+    kept = frame.filter(_counts_in(topic)).with_columns(_tdoc=_topic_doc(topic))
+    return (_prechecked(kept, topic)
+            .with_columns(mentions=pl.col("_tdoc").str.count_matches(topic.regex))
+            .filter(pl.col("mentions") > 0))
+
+
 def _topic_doc(topic: Topic) -> pl.Expr:
     doc = pl.col("_doc")
     return doc.str.replace_all(topic.exclude_regex, " ") if topic.exclude_regex else doc
@@ -204,9 +213,8 @@ def topic_counts(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     out = docs.select("_row", "article_id")
     for i, t in enumerate(taxonomy.topics):
         rows = cands.filter(pl.col("_t") == i).select("_row")
-        kept = docs.lazy().join(rows.lazy(), on="_row", how="semi").filter(_counts_in(t))
-        counts = _prechecked(kept.with_columns(_tdoc=_topic_doc(t)), t).select(
-            "_row", pl.col("_tdoc").str.count_matches(t.regex).alias(t.id)).collect()
+        candidates = docs.lazy().join(rows.lazy(), on="_row", how="semi")
+        counts = _counted(candidates, t).select("_row", pl.col("mentions").alias(t.id)).collect()
         out = out.join(counts, on="_row", how="left", maintain_order="left").with_columns(
             pl.col(t.id).fill_null(0))
     return out.drop("_row")
@@ -233,10 +241,7 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     order = sorted(parts, key=lambda key: -parts[key].height)  # topics in parallel, largest first
     topics = [taxonomy.topics[key[0]] for key in order]
     plans = [
-        _mentions(_prechecked(parts[key].lazy().filter(_counts_in(t))
-                              .with_columns(_tdoc=_topic_doc(t)), t)
-                  .with_columns(mentions=pl.col("_tdoc").str.count_matches(t.regex))
-                  .filter(pl.col("mentions") > 0), t)
+        _mentions(_counted(parts[key].lazy(), t), t)
         for key, t in zip(order, topics, strict=True)
     ]
     found = pl.collect_all(plans)

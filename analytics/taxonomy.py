@@ -115,20 +115,22 @@ class Topic:
 
     @property
     def exclude_regex(self) -> str | None:
-        if not self.exclude:
-            return None
-        b = WORD_BOUNDARY
-        return rf"(?i){b}{_group([phrase_regex(p) for p in self.exclude])}{b}"
+        """The ``exclude`` phrases, blanked out of a document before the topic is counted."""
+        return _phrases_regex(self.exclude)
 
     @property
     def exclude_articles_regex(self) -> str | None:
-        """Case-insensitive, word-bounded regex of the ``exclude_articles`` phrases: an
-        article whose document (title + text, before ``exclude`` blanking) matches it does
-        not count for the topic. None: the topic has none."""
-        if not self.exclude_articles:
-            return None
-        b = WORD_BOUNDARY
-        return rf"(?i){b}{_group([phrase_regex(p) for p in self.exclude_articles])}{b}"
+        """The ``exclude_articles`` phrases: an article whose document (title + text, before
+        ``exclude`` blanking) matches does not count for the topic."""
+        return _phrases_regex(self.exclude_articles)
+
+
+def _phrases_regex(phrases: tuple[str, ...]) -> str | None:
+    """Case-insensitive, word-bounded regex matching any of ``phrases``; None for none."""
+    if not phrases:
+        return None
+    b = WORD_BOUNDARY
+    return rf"(?i){b}{_group([phrase_regex(p) for p in phrases])}{b}"
 
 
 @dataclass(frozen=True)
@@ -541,6 +543,13 @@ def _phrase_lists(value, where) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _phrase_list(raw: dict, key: str, where) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise TaxonomyError(f"{where(key)}: must be a list of non-empty strings")
+    return value
+
+
 def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
     """Parse taxonomy TOML; raise ``TaxonomyError`` naming file, line, topic and key."""
     try:
@@ -583,16 +592,8 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
             err = _check_regex(p)
             if err:
                 raise TaxonomyError(f"{where('patterns')}: invalid regex {p!r}: {err}")
-        exclude = raw.get("exclude", [])
-        if not isinstance(exclude, list) or not all(isinstance(p, str) and p for p in exclude):
-            raise TaxonomyError(f"{where('exclude')}: must be a list of non-empty strings")
-        exclude_articles = raw.get("exclude_articles", [])
-        if not isinstance(exclude_articles, list) or not all(
-            isinstance(p, str) and p.strip() for p in exclude_articles
-        ):
-            raise TaxonomyError(
-                f"{where('exclude_articles')}: must be a list of non-empty strings"
-            )
+        exclude, exclude_articles = (_phrase_list(raw, key, where)
+                                     for key in ("exclude", "exclude_articles"))
         topic = Topic(
             id=tid,
             label=label.strip(),
