@@ -49,11 +49,24 @@ DEFAULT_FIGSIZE = (10.0, 5.6)
 NEUTRAL = (0.45, 0.52, 0.60, 1.0)
 
 
+_style_depth = 0
+
+
 @contextlib.contextmanager
 def style() -> Iterator[None]:
-    """The rcParams every chart and page is built and saved with."""
-    with mpl.rc_context(STYLE):
+    """The rcParams every chart and page is built and saved with. Nested uses enter
+    nothing: ``rc_context`` copies every rcParam, and a report page's table enters this
+    once per cell line (thousands of times)."""
+    global _style_depth
+    if _style_depth:
         yield
+        return
+    with mpl.rc_context(STYLE):
+        _style_depth += 1
+        try:
+            yield
+        finally:
+            _style_depth -= 1
 
 
 def _styled(builder: Callable[..., Figure]) -> Callable[..., Figure]:

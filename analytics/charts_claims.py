@@ -9,6 +9,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 
 from analytics.charts import NEUTRAL, _date_axis, _no_data, _root, _styled, _target, _titles
+from analytics.report_facts import articles_of
 from analytics.report_text import SAFE_TEXT, fmt_date, fmt_number, plural, truncate
 
 NO_ACTOR = "no actor named"
@@ -46,8 +47,7 @@ def spending_claims_over_time_chart(
     dated = (
         claims.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
         .with_columns(actor=actor.str.strip_chars())
-        .join(articles.select("article_id", "published_at").unique("article_id", keep="first"),
-              on="article_id", how="inner")
+        .join(articles_of(articles, claims, "published_at"), on="article_id", how="inner")
         .drop_nulls("published_at")
         .with_columns(month=pl.col("published_at").dt.date().dt.truncate("1mo"))
     )

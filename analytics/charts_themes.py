@@ -100,10 +100,12 @@ def theme_map_chart(
         sel = drawn.filter(pl.col("theme_id") == tid)
         ax.scatter(sel["x"].to_numpy(), sel["y"].to_numpy(), s=marker, color=colors[tid],
                    alpha=0.75, linewidths=0, zorder=2)
+    middles = {t: (x, y) for t, x, y in points.group_by("theme_id").agg(
+        pl.col("x").median(), pl.col("y").median()).iter_rows()}
     for tid in real:
-        sel = points.filter(pl.col("theme_id") == tid)
-        ax.text(float(np.median(sel["x"].to_numpy())), float(np.median(sel["y"].to_numpy())),
-                str(tid), ha="center", va="center", fontsize=8, fontweight="bold", zorder=4,
+        x, y = middles[tid]
+        ax.text(float(x), float(y), str(tid), ha="center", va="center", fontsize=8,
+                fontweight="bold", zorder=4,
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
                       "edgecolor": colors[tid], "alpha": 0.85, "linewidth": 1.0})
     ax.set_xticks([])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TypeVar
 
 import polars as pl
 
@@ -24,6 +25,9 @@ EXTRA_TABLES: dict[str, dict[str, pl.DataType]] = {
     "theme_coords": COORDS,
     "theme_trends": THEME_TRENDS,
 }
+
+
+T = TypeVar("T")
 
 
 def _empty(name: str):
@@ -62,8 +66,16 @@ class ReportData:
     @cached_property
     def canonical_mentions(self) -> pl.DataFrame:
         """Topic mentions of canonical articles: a re-posted story counts once."""
-        ids = self.canonical.select("article_id").unique()
-        return self.topic_mentions.join(ids, on="article_id", how="semi")
+        return self.topic_mentions.join(self.canonical.select("article_id"), on="article_id",
+                                        how="semi")
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, once per report: for results of other modules (the topic table)
+        that several sections show."""
+        memo = self.__dict__.setdefault("_cache", {})  # frozen: kept as cached_property does
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     @cached_property
     def articles_total(self) -> int | None:

@@ -167,10 +167,19 @@ class Flow:
         self.y -= lh * 0.6
 
 
+_CHART_ATTR = "_topicwatch_chart"
+
+
+def page_chart(page: Figure) -> tuple[str, SubFigure] | None:
+    """The name and subfigure of the chart a :func:`chart_page` holds, if it was named."""
+    return getattr(page, _CHART_ATTR, None)
+
+
 def chart_page(draw: Callable[[SubFigure], Figure], *, chart_height: float,
-               note: str) -> Figure:
+               note: str, name: str | None = None) -> Figure:
     """An A4 page: the chart ``draw`` builds into the top ``chart_height`` inches, then a
-    note on how to read it."""
+    note on how to read it. ``name`` (e.g. "topic_totals") marks the chart so that the
+    report's PNG of that name is cut from this page instead of drawn a second time."""
     chart_height = min(max(chart_height, 4.5), PAGE_H - TOP - BOTTOM - 1.0)
     rest = PAGE_H - TOP - chart_height
     with style():
@@ -184,6 +193,8 @@ def chart_page(draw: Callable[[SubFigure], Figure], *, chart_height: float,
         lines = wrap(note, chars_for(TEXT_W, 9), 12)
         notes.text(0.02, 0.97, "\n".join(lines), va="top", fontsize=9,
                    color="0.25", linespacing=1.5, **SAFE_TEXT)
+    if name:
+        setattr(page, _CHART_ATTR, (name, chart))
     return page
 
 

@@ -66,6 +66,10 @@ def topic_table(data: ReportData) -> pl.DataFrame:
     """The topic table: :func:`charts.topic_totals_table` over canonical articles plus
     ``reach`` (near duplicates included) and ``delta`` (share change, latest period vs the
     one before)."""
+    return data.cached("topic_table", lambda: _topic_table(data))
+
+
+def _topic_table(data: ReportData) -> pl.DataFrame:
     table = charts.topic_totals_table(data.canonical_mentions, data.topic_labels,
                                       articles_total=data.articles_total)
     extras = report_sections.topic_table_extras(data)
@@ -115,7 +119,7 @@ def chart_pages(data: ReportData) -> list[Figure]:
             lambda sf: charts.topic_totals_chart(
                 data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
                 colors=data.colors, fig=sf),
-            chart_height=1.8 + 0.32 * shown,
+            name="topic_totals", chart_height=1.8 + 0.32 * shown,
             note="Each bar counts the articles that mention the topic at least once (near "
                  "duplicates counted once); the percentage is the share of all articles in "
                  "the report. Topic colours are the same in every chart.",
@@ -124,7 +128,7 @@ def chart_pages(data: ReportData) -> list[Figure]:
             lambda sf: charts.topic_trends_chart(
                 data.topic_trends, data.topic_labels, period=period, colors=data.colors,
                 legend="below", fig=sf),
-            chart_height=7.5,
+            name="topic_trends", chart_height=7.5,
             note=f"Each line counts the articles per {period or 'period'} that mention the "
                  "topic; periods without articles count as zero. The period follows the date "
                  "range: days under three weeks, weeks up to two years, months beyond.",
@@ -145,7 +149,7 @@ def claims_pages(data: ReportData) -> list[Figure]:
         return flow.pages
     by_year = chart_page(
         lambda sf: charts.spending_claims_chart(data.claims, fig=sf),
-        chart_height=5.5,
+        name="spending_claims", chart_height=5.5,
         note="Each dot is a numeric spending claim found in an article (for example "
              "'3.5% of GDP by 2035'), placed at the year the claim targets; larger dots "
              "and ×n marks stand for several identical claims. The claims themselves, "
@@ -156,8 +160,7 @@ def claims_pages(data: ReportData) -> list[Figure]:
 
 def claims_table_pages(data: ReportData) -> list[Figure]:
     claims = data.claims.join(
-        data.articles.select("article_id", "title", "published_at").unique("article_id",
-                                                                            keep="first"),
+        report_facts.articles_of(data.articles, data.claims, "title", "published_at"),
         on="article_id", how="left",
     ).sort(["published_at", "article_id", "value"], descending=[True, False, True],
            nulls_last=True)
@@ -196,7 +199,7 @@ def theme_pages(data: ReportData) -> list[Figure]:
         return flow.pages
     chart = chart_page(
         lambda sf: charts.themes_chart(data.themes, status=data.theme_status, fig=sf),
-        chart_height=1.6 + 0.55 * min(real.height, 15),
+        name="themes", chart_height=1.6 + 0.55 * min(real.height, 15),
         note="Themes group articles by shared vocabulary; each bar counts a theme's "
              "articles and lists the terms that characterise it. Articles that fit no theme "
              "are counted as outliers.",
@@ -255,6 +258,11 @@ def quality_pages(data: ReportData) -> list[Figure]:
 
 def build_pages(data: ReportData, *, title: str = "topicwatch report") -> list[Figure]:
     """All pages in order, with a contents list on the title page and page-numbered footers."""
+    with charts.style():  # once for all pages: entering it per text line is slow
+        return _build_pages(data, title)
+
+
+def _build_pages(data: ReportData, title: str) -> list[Figure]:
     sections = [
         ("Topics", topic_pages(data)),
         ("Emerging topics", report_sections.emerging_pages(data)),

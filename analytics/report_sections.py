@@ -200,7 +200,7 @@ def topic_share_page(data: ReportData) -> Figure:
     return chart_page(
         lambda sf: charts_topics.topic_share_chart(
             data.topic_trends, data.topic_labels, period=period, colors=data.colors, fig=sf),
-        chart_height=8.3,
+        name="topic_share", chart_height=8.3,
         note=f"Each panel is one topic's share of all articles per {period or 'period'} "
              "(articles mentioning it / all articles); the panels share one scale, so a "
              "higher line is a larger part of the coverage. The dashed line is the topic's "
@@ -212,7 +212,7 @@ def source_shares_page(data: ReportData) -> Figure:
     return chart_page(
         lambda sf: charts_topics.source_shares_chart(data.source_shares, data.topic_labels,
                                                      fig=sf),
-        chart_height=8.4,
+        name="source_shares", chart_height=8.4,
         note="Each cell is the percentage of one source's articles (column; article count in "
              "brackets) that mention the topic (row), over the whole date range. Read a column "
              "to see what an outlet covers; read a row to see which outlets carry a topic. "
@@ -224,7 +224,7 @@ def cooccurrence_page(data: ReportData) -> Figure:
     return chart_page(
         lambda sf: charts_topics.cooccurrence_chart(data.cooccurrence, data.topic_labels,
                                                     fig=sf),
-        chart_height=8.6,
+        name="cooccurrence", chart_height=8.6,
         note="Each cell counts the articles that mention both topics (near duplicates counted "
              "once). The colour is the lift: red pairs meet more often than their sizes alone "
              "would make them, blue pairs less often; white cells have too few articles to "
@@ -236,7 +236,7 @@ def claims_over_time_page(data: ReportData) -> Figure:
     return chart_page(
         lambda sf: charts_claims.spending_claims_over_time_chart(data.claims, data.articles,
                                                                  fig=sf),
-        chart_height=7.0,
+        name="spending_claims_over_time", chart_height=7.0,
         note="Each dot is a spending level (e.g. 2% of GDP) mentioned in the articles of one "
              "month; bigger dots stand for more claims of that level that month, and the "
              "colour says whom the level applies to when the sentence names it (NATO, a "
@@ -249,7 +249,7 @@ def theme_map_page(data: ReportData) -> Figure:
     return chart_page(
         lambda sf: charts_themes.theme_map_chart(data.theme_coords, data.article_themes,
                                                  data.themes, fig=sf),
-        chart_height=8.6,
+        name="theme_map", chart_height=8.6,
         note="Each dot is an article, placed so that articles with similar theme profiles sit "
              "close together, and coloured by its main theme; boxed numbers mark the middle "
              "of each theme. Grey dots fit no theme. Distances are only comparative.",
@@ -259,7 +259,7 @@ def theme_map_page(data: ReportData) -> Figure:
 def theme_trends_page(data: ReportData) -> Figure:
     return chart_page(
         lambda sf: charts_themes.theme_trends_chart(data.theme_trends, data.themes, fig=sf),
-        chart_height=6.8,
+        name="theme_trends", chart_height=6.8,
         note="Articles per period by main theme, stacked: the height of a band is the number "
              "of articles in that theme, the top of the stack all articles that fit a theme. "
              "Colours match the theme map.",

@@ -9,13 +9,17 @@ no timestamps, no software versions in PNGs, fixed fonts, the Agg renderer.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.transforms import Bbox
 
 from analytics import (
     atomic,
@@ -28,6 +32,7 @@ from analytics import (
     schema,
 )
 from analytics.report_data import EXTRA_TABLES, ReportData
+from analytics.report_layout import page_chart
 from analytics.report_pages import build_pages, topic_table
 from analytics.report_text import fmt_date, fmt_int, fmt_number, fmt_pct, md_escape
 from analytics.run_summary import RunSummary
@@ -48,6 +53,11 @@ NEEDS = {
     "quarantine": ("source", "location", "reason"),
 }
 PNG_DPI = 150
+CHARTS = ("topic_totals", "topic_trends", "themes", "spending_claims", "topic_share",
+          "source_shares", "cooccurrence", "spending_claims_over_time", "theme_map",
+          "theme_trends")  # the PNGs in charts/, in the order artifacts list them
+CHILD_TIMEOUT = 600  # seconds the PNG process may take before they are drawn here
+PNG_PAD = 0.1  # inches of the page kept around a chart cut from it (titles touch its edge)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ def write_report(
     theme_status: str | None = None,
     title: str = "topicwatch report",
     png_dpi: int = PNG_DPI,
+    parallel: bool = True,
 ) -> ReportFiles:
     """Write the report for one run into ``out_dir`` (e.g. ``reports/<run-date>/``).
 
@@ -80,7 +91,8 @@ def write_report(
     theme_terms, theme_coords, theme_trends); absent report tables count as empty (and
     absent extra ones are not written), other tables are saved too. ``theme_status`` (default
     ``summary.theme_status``) explains missing themes. Raises ``schema.SchemaError``
-    naming any missing or mistyped column the report needs.
+    naming any missing or mistyped column the report needs. ``parallel`` draws the PNG
+    charts in a forked process while the PDF is drawn (same files either way).
     """
     out_dir = Path(out_dir)
     frames = {name: _checked(tables.get(name), name) for name in REPORT_TABLES}
@@ -96,11 +108,20 @@ def write_report(
         colors=charts.topic_colors(order),
         **extras,
     )
-    table_paths, csv_paths = _write_tables(out_dir / "tables", {**frames, **tables})
-    chart_paths = _write_charts(out_dir / "charts", data, png_dpi)
     pages = build_pages(data, title=title)
-    pdf = _write_pdf(out_dir / "report.pdf", pages, title=f"{title} {summary.run_date}")
-    summary_md = atomic.write_text(out_dir / "summary.md", summary_markdown(data, title=title))
+    for page in pages:  # before the fork: the PDF and the PNGs are drawn from one layout
+        charts.freeze_layout(page)
+    chart_paths = _write_standalone_charts(out_dir / "charts", data, pages, png_dpi)
+    cut_charts = _cut_page_charts(out_dir / "charts", pages, png_dpi, fork=parallel)
+    # polars writes the tables without holding the GIL, so they go while matplotlib draws.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(_write_tables, out_dir / "tables", {**frames, **tables})
+        pdf = _write_pdf(out_dir / "report.pdf", pages, title=f"{title} {summary.run_date}")
+        summary_md = atomic.write_text(out_dir / "summary.md",
+                                       summary_markdown(data, title=title))
+        chart_paths |= cut_charts()
+        table_paths, csv_paths = written.result()
+    chart_paths = {name: chart_paths[name] for name in CHARTS}
     _remove_stale(out_dir / "charts", set(chart_paths.values()))
     _remove_stale(out_dir / "tables", set(table_paths.values()) | set(csv_paths.values()))
     return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths)
@@ -154,7 +175,21 @@ def _save_png(fig: Figure, dest: Path, dpi: int) -> Path:
         )
 
 
-def _write_charts(folder: Path, data: ReportData, dpi: int) -> dict[str, Path]:
+def _save_png_from_page(page: Figure, chart: SubFigure, dest: Path, dpi: int) -> Path:
+    """The part of a laid-out (frozen) PDF page that holds ``chart``, as a PNG."""
+    inches = chart.bbox.transformed(page.dpi_scale_trans.inverted())
+    # Not below: the page's note on the chart starts there.
+    box = Bbox(np.round(inches.get_points() + [[-PNG_PAD, 0], [PNG_PAD, PNG_PAD]], 4))
+    with charts.style():
+        return atomic.write_with(dest, lambda tmp: page.savefig(
+            tmp, format="png", dpi=dpi, bbox_inches=box, metadata={"Software": None}))
+
+
+def _write_standalone_charts(folder: Path, data: ReportData, pages: list[Figure],
+                             dpi: int) -> dict[str, Path]:
+    """The PNGs of charts that no PDF page holds (sections without data), drawn on their
+    own; the others are cut from their pages (:func:`_cut_page_charts`)."""
+    on_pages = {ref[0] for page in pages if (ref := page_chart(page))}
     builders: dict[str, Callable[[], Figure]] = {
         "topic_totals": lambda: charts.topic_totals_chart(
             data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
@@ -176,16 +211,51 @@ def _write_charts(folder: Path, data: ReportData, dpi: int) -> dict[str, Path]:
         "theme_trends": lambda: charts_themes.theme_trends_chart(data.theme_trends, data.themes),
     }
     return {name: _save_png(build(), folder / f"{name}.png", dpi)
-            for name, build in builders.items()}
+            for name, build in builders.items() if name not in on_pages}
+
+
+def _cut_page_charts(folder: Path, pages: list[Figure], dpi: int,
+                     fork: bool) -> Callable[[], dict[str, Path]]:
+    """Start writing the PNG of every chart a PDF page holds, cut from that page (each
+    chart is drawn once, for both); returns the call that waits for them.
+
+    With ``fork`` (where the OS has it) a forked child process draws them while this one
+    draws the PDF: drawing is most of a report's time and holds the GIL. The child sees
+    the laid-out figures as they are, draws with matplotlib only (polars' thread pool is
+    not safe after a fork) and exits; should it fail, they are drawn here.
+    """
+    jobs = {name: (page, chart) for page in pages if (ref := page_chart(page))
+            for name, chart in [ref]}
+    paths = {name: folder / f"{name}.png" for name in jobs}
+
+    def cut() -> None:
+        for name, (page, chart) in jobs.items():
+            _save_png_from_page(page, chart, paths[name], dpi)
+
+    child = None
+    if fork and jobs and "fork" in mp.get_all_start_methods():
+        child = mp.get_context("fork").Process(target=cut, name="topicwatch-charts",
+                                               daemon=True)
+        child.start()
+
+    def done() -> dict[str, Path]:
+        if child is not None:
+            child.join(CHILD_TIMEOUT)
+            if child.exitcode == 0:
+                return paths
+            child.kill()
+            child.join()
+        cut()
+        return paths
+
+    return done
 
 
 def _write_pdf(dest: Path, pages: list[Figure], *, title: str) -> Path:
+    """The pages (laid out and frozen) as one PDF."""
     # No dates in the metadata: reruns of the same inputs give the same bytes even without
     # SOURCE_DATE_EPOCH; the run date is on the title page.
     metadata = {"Title": title, "Creator": "topicwatch", "CreationDate": None, "ModDate": None}
-
-    for page in pages:
-        charts.freeze_layout(page)
 
     def write(tmp: Path) -> None:
         with charts.style(), PdfPages(tmp, metadata=metadata) as pdf:

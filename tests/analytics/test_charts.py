@@ -261,6 +261,14 @@ def test_topic_reach_counts_near_duplicates():
     assert (drones["canonical"], drones["reach"]) == (3, 4)
 
 
+def test_articles_of_gives_the_first_row_of_each_asked_article():
+    arts = h.articles()
+    twice = pl.concat([arts, arts.head(1).with_columns(title=pl.lit("a later copy"))])
+    ids = pl.DataFrame({"article_id": ["a0", "a3", "a0", "not stored"]})
+    got = report_facts.articles_of(twice, ids, "title").sort("article_id")
+    assert got.rows() == [("a0", arts["title"][0]), ("a3", arts["title"][3])]
+
+
 def test_new_claims_are_those_of_articles_stored_on_the_run_date():
     fresh = report_facts.new_claims(h.claims(), h.articles(), h.RUN_DATE)
     assert fresh["article_id"].to_list() == ["a2"]

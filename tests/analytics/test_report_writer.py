@@ -274,3 +274,30 @@ def test_missing_tool_skips_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         h.require_tool("pdftoppm")
+
+
+def test_charts_drawn_in_a_forked_process_equal_those_drawn_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751328000")
+    forked = _write(tmp_path / "forked", parallel=True)
+    here = _write(tmp_path / "here", parallel=False)
+    assert _digests(forked) == _digests(here)
+    assert forked.charts.keys() == here.charts.keys()
+
+
+def test_a_chart_png_is_its_pdf_page_chart(report):
+    """The PNG is cut from the PDF page (page width, the chart's height), not drawn again
+    at another size; charts of sections without data are drawn on their own."""
+    from analytics.report_layout import TEXT_W
+    from analytics.report_writer import PNG_DPI, PNG_PAD
+
+    for name in ("topic_totals", "theme_map", "spending_claims"):
+        img = mpimg.imread(report.charts[name])
+        assert img.shape[1] == round((TEXT_W + 0.2 + 2 * PNG_PAD) * PNG_DPI)
+        assert (img[..., :3].min(axis=2) < 0.5).sum() > 2_000  # a chart, not a blank cut
+
+
+def test_sections_without_data_still_get_every_chart(tmp_path):
+    files = _write(tmp_path / "r", tables=h.tables(claims=h.claims().clear()))
+    assert set(files.charts) == CHARTS
+    img = mpimg.imread(files.charts["spending_claims"])
+    assert img.shape[1] != mpimg.imread(files.charts["topic_totals"]).shape[1]
