@@ -417,6 +417,17 @@ def themes_chart(
 # --- spending claims ------------------------------------------------------------------
 
 
+def unit_label(unit: str | None) -> str:
+    """"% of GDP" for the extractor's ``percent_gdp``, else the unit as given."""
+    return "% of GDP" if unit == "percent_gdp" else truncate(unit, 20) or "no unit"
+
+
+def claim_kind(claim_type: str | None) -> str:
+    """A claim type in words ("defence spending" for ``defense_spending_gdp``)."""
+    return (claim_type or "claim").replace("_", " ").replace("defense spending gdp",
+                                                             "defence spending")
+
+
 @_styled
 def spending_claims_chart(
     claims: pl.DataFrame,
@@ -466,10 +477,10 @@ def spending_claims_chart(
         )
         ax.set_xticks(range(len(slots)), [str(y) if y is not None else "no year" for y in slots])
         ax.set_xlim(-0.7, len(slots) - 0.3)
-        unit_text = truncate(unit, 20) or "no unit"
-        ax.set_title(truncate(f"{ctype or 'claim'} ({unit_text})", 48), fontsize=9, **SAFE_TEXT)
+        ax.set_title(truncate(f"{claim_kind(ctype)} ({unit_label(unit)})", 48), fontsize=9,
+                     **SAFE_TEXT)
         ax.set_xlabel("target year")
-        ax.set_ylabel(f"claimed value ({unit_text})", **SAFE_TEXT)
+        ax.set_ylabel(f"claimed value ({unit_label(unit)})", **SAFE_TEXT)
         low, high = min(sel["value"]), max(sel["value"])
         pad = (high - low) * 0.15 or max(abs(high) * 0.15, 0.5)
         ax.set_ylim(min(0, low - pad), high + pad)

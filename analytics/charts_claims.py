@@ -8,7 +8,17 @@ import polars as pl
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 
-from analytics.charts import NEUTRAL, _date_axis, _no_data, _root, _styled, _target, _titles
+from analytics.charts import (
+    NEUTRAL,
+    _date_axis,
+    _no_data,
+    _root,
+    _styled,
+    _target,
+    _titles,
+    claim_kind,
+    unit_label,
+)
 from analytics.report_facts import articles_of
 from analytics.report_text import SAFE_TEXT, fmt_date, fmt_number, plural, truncate
 
@@ -18,11 +28,6 @@ OTHER_ACTORS = "other actors"
 
 def _size(n: int) -> float:
     return 24.0 + 22.0 * (n - 1) ** 0.85 if n > 1 else 24.0
-
-
-def unit_label(unit: str | None) -> str:
-    """"% of GDP" for the extractor's ``percent_gdp``, else the unit as given."""
-    return "% of GDP" if unit == "percent_gdp" else truncate(unit, 20) or "no unit"
 
 
 @_styled
@@ -90,9 +95,7 @@ def spending_claims_over_time_chart(
                    s=[_size(n) for n in dots["n"].to_list()],
                    color=[colors[g] for g in dots["group"].to_list()],
                    edgecolors="white", linewidths=0.5, zorder=3)
-        unit_text = unit_label(unit)
-        kind = (ctype or "claim").replace("_", " ").replace("defense spending gdp",
-                                                             "defence spending")
+        unit_text, kind = unit_label(unit), claim_kind(ctype)
         ax.set_title(truncate(f"{kind} ({unit_text}): {plural(sel.height, 'claim')} in "
                               f"{plural(sel['article_id'].n_unique(), 'article')} published "
                               f"{subtitle}", 110),

@@ -173,7 +173,7 @@ def claims_table_pages(data: ReportData) -> list[Figure]:
                Column("Sentence", 2.4, max_lines=4), Column("Article", 1.23, max_lines=3),
                Column("Published", 0.8)]
     rows = [
-        [fmt_number(r["value"]), r["unit"] or "", str(r["target_year"] or "–"),
+        [fmt_number(r["value"]), charts.unit_label(r["unit"]), str(r["target_year"] or "–"),
          r.get("actor") or "", r["snippet"] or "", r["title"] or r["article_id"],
          fmt_date(r["published_at"])]
         for r in claims.head(MAX_CLAIM_ROWS).iter_rows(named=True)

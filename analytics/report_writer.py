@@ -322,7 +322,8 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
                   "|---:|---|---:|---|---|"]
         for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
                 named=True):
-            lines.append(f"| {fmt_number(r['value'])} | {md_escape(r['unit'])} | "
+            unit = md_escape(charts.unit_label(r["unit"]))
+            lines.append(f"| {fmt_number(r['value'])} | {unit} | "
                          f"{r['target_year'] or '–'} | {md_escape(r['actor'])} | "
                          f"{md_escape(r['snippet'], 200)} |")
     lines += ["", "## Themes", ""]

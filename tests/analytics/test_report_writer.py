@@ -301,3 +301,11 @@ def test_sections_without_data_still_get_every_chart(tmp_path):
     assert set(files.charts) == CHARTS
     img = mpimg.imread(files.charts["spending_claims"])
     assert img.shape[1] != mpimg.imread(files.charts["topic_totals"]).shape[1]
+
+
+def test_claims_show_the_extractors_unit_as_words(tmp_path):
+    claims = h.claims().with_columns(unit=pl.lit("percent_gdp"))
+    files = _write(tmp_path / "r", tables=h.tables(claims=claims))
+    text = _pdftotext(files.pdf)
+    assert "percent_gd" not in text and "% of GDP" in text
+    assert "percent_gdp" not in files.summary_md.read_text()
