@@ -253,6 +253,7 @@ class _RssSampler:
 
     def __init__(self, pid: int):
         self.pid, self.peak_kb, self.peak_time = pid, 0, None
+        self.samples: list[tuple[float, int]] = []  # (time, resident kB)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -264,12 +265,24 @@ class _RssSampler:
                     kb = next(int(x.split()[1]) for x in f if x.startswith("VmRSS:"))
             except (OSError, StopIteration, ValueError):
                 continue
+            now = time.time()
+            self.samples.append((now, kb))
             if kb > self.peak_kb:
-                self.peak_kb, self.peak_time = kb, time.time()
+                self.peak_kb, self.peak_time = kb, now
 
     def stop(self) -> None:
         self._done.set()
         self._thread.join()
+
+
+def _stage_peaks(log: str, started: float, samples: list[tuple[float, int]]) -> dict:
+    """The largest resident memory sampled while each task ran, MB (tasks that took under
+    the 0.5 s sampling interval may have none)."""
+    peaks: dict[str, int] = {}
+    for when, kb in samples:
+        stage = _stage_at(log, started, when) or "?"
+        peaks[stage] = max(peaks.get(stage, 0), round(kb / 1024))
+    return peaks
 
 
 def _stage_at(log: str, started: float, when: float | None) -> str | None:
@@ -318,6 +331,7 @@ def run_cli(name: str, work: Path, sources: Path, data_dir: Path, run_date: str,
               "load_before": load_before, "load_after": _load(), "log": str(log_path),
               **_stages(log, started)}
     result["peak_during"] = _stage_at(log, started, sampler.peak_time)
+    result["stage_peaks_mb"] = _stage_peaks(log, started, sampler.samples)
     print(f"  {name}: rc {proc.returncode}, wall {wall:.1f} s, peak {result['peak_mb']} MB, "
           f"load {load_before} -> {result['load_after']}", file=sys.stderr, flush=True)
     if proc.returncode != 0:
@@ -619,6 +633,10 @@ def report(results: dict, args) -> None:
     for r in [*results["baseline"][:1], first, *daily]:
         print(f"  {r['name']:12} start-up {r.get('startup', '?')}, flow {r.get('flow', '?')}: "
               f"{_fmt_tasks(r)}; peak memory during {r.get('peak_during', '?')}")
+        peaks = sorted(r.get("stage_peaks_mb", {}).items(), key=lambda kv: -kv[1])[:5]
+        if peaks:
+            print(f"  {'':12}   largest memory by stage (MB): "
+                  + ", ".join(f"{k} {v:,}" for k, v in peaks))
         for c in r.get("counts", []):
             print(f"  {'':12}   {c}")
     if "dask" in results:
