@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 TMP_SUFFIX = ".tmp"
+PARQUET_OPTIONS = {"compression": "zstd", "statistics": True}
 
 
 @contextlib.contextmanager
@@ -54,4 +55,4 @@ def write_with(dest: str | Path, writer: Callable[[Path], object]) -> Path:
 
 def write_parquet(df: pl.DataFrame, dest: str | Path) -> Path:
     """Write ``df`` as Parquet atomically (zstd, statistics on)."""
-    return write_with(dest, lambda tmp: df.write_parquet(tmp, compression="zstd", statistics=True))
+    return write_with(dest, lambda tmp: df.write_parquet(tmp, **PARQUET_OPTIONS))

@@ -8,9 +8,10 @@ Layout, under the store's root::
 
 The fingerprint hashes the taxonomy and the code that tags and extracts claims, so an
 edited taxonomy or tagger never reuses old results. ``partition.json`` (written last)
-records the article partition's size and modification time: a partition that
-``ArticleStore.add`` rewrote since, or whose results are missing or unreadable, is
-*stale* and is tagged again; every other month is read back as it is.
+records the article partition's size and modification time (on an object store, its size
+and ETag): a partition that ``ArticleStore.add`` rewrote since, or whose results are
+missing or unreadable, is *stale* and is tagged again; every other month is read back as
+it is.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import functools
 import hashlib
 import inspect
 import json
-from pathlib import Path
+from pathlib import PurePath
 
 import polars as pl
 
-from analytics import atomic, claims, schema, tagging, taxonomy
+from analytics import claims, schema, tagging, taxonomy
 from analytics.shards import combine_claims, combine_mentions
 from analytics.store import ArticleStore
 from analytics.taxonomy import Taxonomy
@@ -54,24 +55,24 @@ class DerivedStore:
 
     def __init__(self, store: ArticleStore, tax: Taxonomy):
         self.store = store
+        self.storage = store.storage
         self.taxonomy = tax
         self.root = store.root / "derived" / f"tagger={fingerprint(tax)}"
 
-    def _dir(self, month: str) -> Path:
+    def _dir(self, month: str) -> PurePath:
         return self.root / f"month={month}"
 
     def _partition_stamp(self, month: str) -> dict:
-        st = self.store.partition(month).stat()
-        return {"month": month, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        return {"month": month, **self.storage.signature(self.store.partition(month))}
 
     def is_fresh(self, month: str) -> bool:
         folder = self._dir(month)
         try:
-            stamp = json.loads((folder / STAMP).read_text())
+            stamp = json.loads(self.storage.read_bytes(folder / STAMP))
         except (OSError, ValueError):
             return False
-        return (stamp == self._partition_stamp(month)
-                and (folder / MENTIONS).exists() and (folder / CLAIMS).exists())
+        return (stamp == self._partition_stamp(month) and self.storage.exists(folder / MENTIONS)
+                and self.storage.exists(folder / CLAIMS))
 
     def stale_months(self) -> list[str]:
         """Months whose articles changed since their results were written, in order."""
@@ -84,16 +85,16 @@ class DerivedStore:
         mentions = tagging.tag_topics(articles, self.taxonomy)
         found = claims.extract_claims(articles)
         folder = self._dir(month)
-        (folder / STAMP).unlink(missing_ok=True)
-        atomic.write_parquet(mentions, folder / MENTIONS)
-        atomic.write_parquet(found, folder / CLAIMS)
-        atomic.write_text(folder / STAMP, json.dumps(stamp, sort_keys=True))
+        self.storage.remove(folder / STAMP)
+        self.storage.write_parquet(mentions, folder / MENTIONS)
+        self.storage.write_parquet(found, folder / CLAIMS)
+        self.storage.write_bytes(folder / STAMP, json.dumps(stamp, sort_keys=True).encode())
         return articles.height, mentions.height, found.height
 
     def read(self, articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """``(topic_mentions, claims)`` of every stored month, in the order tagging all of
         ``articles`` (the store as read) at once would give them."""
         months = self.store.months()
-        mentions = [pl.read_parquet(self._dir(m) / MENTIONS) for m in months]
-        found = [pl.read_parquet(self._dir(m) / CLAIMS) for m in months]
+        mentions = self.storage.read_frames([self._dir(m) / MENTIONS for m in months])
+        found = self.storage.read_frames([self._dir(m) / CLAIMS for m in months])
         return combine_mentions(mentions), combine_claims(found, articles)

@@ -22,11 +22,9 @@ import json
 import pickle
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 
-import polars as pl
-
-from analytics import atomic
+from analytics.storage import open_storage
 from analytics.store import ArticleStore
 from analytics.theme_history import StableThemes, stabilise
 from analytics.themes import ThemeResult, extend_themes, fit_themes
@@ -44,36 +42,39 @@ class ThemeFit:
 
 class ThemeFits:
     def __init__(self, root: str | Path):
-        self.root = Path(root) / "themes" / "fits"
+        """``root``: the store's folder or URL."""
+        self.storage = open_storage(root)
+        self.root = self.storage.root / "themes" / "fits"
 
-    def save(self, run_date: date, params: dict, result: ThemeResult) -> Path:
+    def save(self, run_date: date, params: dict, result: ThemeResult) -> PurePath:
         """Keep the fit of ``run_date`` (a result with a model; stable theme ids)."""
         folder = self.root / f"run_date={run_date.isoformat()}"
-        (folder / STAMP).unlink(missing_ok=True)
+        self.storage.remove(folder / STAMP)
         state = {"model": result.model, "columns": result.columns,
                  "theme_ids": result.theme_ids, "projection": result.projection}
-        atomic.write_bytes(folder / MODEL, pickle.dumps(state, protocol=5))
+        self.storage.write_bytes(folder / MODEL, pickle.dumps(state, protocol=5))
         for name in _TABLES:
-            atomic.write_parquet(getattr(result, name), folder / f"{name}.parquet")
+            self.storage.write_parquet(getattr(result, name), folder / f"{name}.parquet")
         stamp = {"run_date": run_date.isoformat(), "params": params,
                  "status": result.status, "outlier_share": result.outlier_share}
-        atomic.write_text(folder / STAMP, json.dumps(stamp, sort_keys=True))
+        self.storage.write_bytes(folder / STAMP, json.dumps(stamp, sort_keys=True).encode())
         return folder
 
     def latest(self, run_date: date, params: dict) -> ThemeFit | None:
         """The newest complete fit made on or before ``run_date`` with ``params``."""
-        for folder in sorted(self.root.glob("run_date=*"), reverse=True):
+        for folder in reversed(self.storage.glob(self.root, "run_date=*")):
             fitted_on = date.fromisoformat(folder.name.split("=", 1)[1])
             if fitted_on > run_date:
                 continue
             try:
-                stamp = json.loads((folder / STAMP).read_text())
+                stamp = json.loads(self.storage.read_bytes(folder / STAMP))
             except (OSError, ValueError):
                 continue  # an unfinished or broken fit
             if stamp.get("params") != params:
                 continue
-            state = pickle.loads((folder / MODEL).read_bytes())
-            tables = {n: pl.read_parquet(folder / f"{n}.parquet") for n in _TABLES}
+            state = pickle.loads(self.storage.read_bytes(folder / MODEL))
+            frames = self.storage.read_frames([folder / f"{n}.parquet" for n in _TABLES])
+            tables = dict(zip(_TABLES, frames, strict=True))
             return ThemeFit(fitted_on, ThemeResult(
                 **tables, status=stamp["status"], outlier_share=stamp["outlier_share"],
                 **state))
@@ -93,7 +94,7 @@ def themes_for_run(store: ArticleStore, run_date: date, *, n_themes: int | str,
     by the articles it has not seen, while it is less than ``refit_days`` old; else a new
     fit over every stored article, with ids matched to the previous run's themes and kept
     for the runs that follow. Writes the run's themes table (for later id matching)."""
-    fits = ThemeFits(store.root)
+    fits = ThemeFits(store.url)
     articles = store.read(["article_id", "title", "text", "duplicate_of"])
     params = {"n_themes": str(n_themes), "random_state": str(random_state)}
     last = fits.latest(run_date, params)

@@ -12,6 +12,7 @@ import typer
 
 import flows  # noqa: F401  (applies the project's Prefect settings before Prefect loads)
 from analytics.sources_config import SourcesError, load_sources
+from analytics.storage import is_url
 from analytics.taxonomy import TaxonomyError, load_taxonomy
 
 app = typer.Typer(
@@ -52,7 +53,9 @@ SourcesOpt = Annotated[Path, typer.Option(
     "--sources", "-s",
     help="A folder of article files, a CSV/JSONL/Parquet file, or a sources .toml file.")]
 TaxonomyOpt = Annotated[Path, typer.Option("--taxonomy", "-t", help="The taxonomy TOML file.")]
-DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="Where the article store lives.")]
+DataDirOpt = Annotated[str, typer.Option(
+    "--data-dir", help="Where the article store lives: a folder, or an fsspec URL such as "
+    "s3://bucket/prefix.")]
 ReportsDirOpt = Annotated[Path, typer.Option(
     "--reports-dir", help="Reports go to REPORTS_DIR/<run-date>/.")]
 ThemesOpt = Annotated[str, typer.Option(
@@ -89,7 +92,7 @@ DaskAddressOpt = Annotated[str | None, typer.Option(
 def run(
     sources: SourcesOpt = Path("seeds"),
     taxonomy: TaxonomyOpt = Path("seeds/taxonomy.toml"),
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     reports_dir: ReportsDirOpt = Path("reports"),
     run_date: str | None = typer.Option(
         None, "--run-date", callback=_run_date,
@@ -112,7 +115,7 @@ def run(
     from flows.topic_report import topic_report
 
     summary = topic_report(
-        sources=str(sources), taxonomy=str(taxonomy), data_dir=str(data_dir),
+        sources=str(sources), taxonomy=str(taxonomy), data_dir=data_dir,
         reports_dir=str(reports_dir), run_date=run_date, themes=themes,
         random_state=random_state, dask_address=dask_address,
         themes_refit_days=themes_refit_days,
@@ -135,7 +138,7 @@ def serve(
     ),
     sources: SourcesOpt = Path("seeds"),
     taxonomy: TaxonomyOpt = Path("seeds/taxonomy.toml"),
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = "data",
     reports_dir: ReportsDirOpt = Path("reports"),
     themes: ThemesOpt = "auto",
     random_state: RandomStateOpt = 0,
@@ -163,7 +166,8 @@ def serve(
     # Absolute paths: runs start in whatever directory the serving process has.
     parameters = {
         "sources": str(sources.resolve()), "taxonomy": str(taxonomy.resolve()),
-        "data_dir": str(data_dir.resolve()), "reports_dir": str(reports_dir.resolve()),
+        "data_dir": data_dir if is_url(data_dir) else str(Path(data_dir).resolve()),
+        "reports_dir": str(reports_dir.resolve()),
         "themes": themes, "random_state": random_state,
         "themes_refit_days": themes_refit_days,
     }
@@ -248,7 +252,7 @@ def sources_check(
 @app.command()
 def explain(
     article_id: str = typer.Argument(..., help="An article id (or its first characters)."),
-    data_dir: Path = typer.Option(Path("data"), "--data-dir", help="The article store."),
+    data_dir: str = typer.Option("data", "--data-dir", help="The article store (folder or URL)."),
     taxonomy: Path = typer.Option(Path("seeds/taxonomy.toml"), "--taxonomy", "-t"),
 ) -> None:
     """Print why an article counts for each topic: every phrase matched and its sentence."""

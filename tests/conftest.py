@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +46,35 @@ def shared_corpora() -> Path:
     from tests.helpers import require_path
 
     return require_path(SHARED / "corpora", "the shared corpora")
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on loopback for the session (``tests/s3_fixture.py``); skips
+    without moto and s3fs locally, fails when CI=true."""
+    from tests.s3_fixture import running_s3
+
+    with running_s3() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_url(s3_server, monkeypatch) -> str:
+    """``s3://<a new bucket>/data``, with the AWS variables pointing at the S3 server."""
+    for key, value in s3_server.env.items():
+        monkeypatch.setenv(key, value)
+    return f"s3://{s3_server.new_bucket()}/data"
+
+
+@pytest.fixture(params=["memory", "s3"])
+def store_url(request) -> Iterator[str]:
+    """A new, empty store location on an object store: fsspec's ``memory://`` and S3."""
+    if request.param == "s3":
+        yield request.getfixturevalue("s3_url")
+        return
+    import fsspec
+
+    name = f"tw-{uuid.uuid4().hex[:12]}"
+    yield f"memory://{name}/data"
+    with contextlib.suppress(FileNotFoundError):
+        fsspec.filesystem("memory").rm(f"/{name}", recursive=True)

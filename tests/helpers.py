@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +38,17 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{reason}; CI=true requires it")
         pytest.skip(reason)
     return path
+
+
+def require_module(name: str, install: str) -> None:
+    """Skip the test without the Python module locally; fail under CI=true."""
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        reason = f"{name} not installed (pip install {install})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI=true requires it")
+        pytest.skip(reason)
 
 
 def _ts(day: int) -> datetime:

@@ -107,3 +107,26 @@ def test_another_taxonomy_never_reuses_results(tmp_path):
     old, _ = derived.read(articles)
     assert old.filter(pl.col("topic_id") == "drones").height == \
         mentions.filter(pl.col("topic_id") == "drones").height + 1
+
+
+def test_stamps_on_object_store_follow_the_partitions(store_url):
+    """On an object store the stamp holds the partition's size and ETag (or version)."""
+    store = ArticleStore(store_url)
+    store.add(_articles(TEXTS, DAYS))
+    derived = DerivedStore(store, load_taxonomy("seeds/taxonomy.toml"))
+    assert derived.stale_months() == ["2025-04", "2025-05", "2025-06"]
+    for month in derived.stale_months():
+        derived.update_month(month)
+    assert derived.stale_months() == []
+    store.add(_articles(TEXTS, DAYS))  # nothing new: no partition rewritten
+    assert derived.stale_months() == []
+    store.add(_articles(["Long-range strike on a logistics hub."],
+                        [datetime(2025, 5, 20, tzinfo=UTC)], prefix="b"))
+    assert derived.stale_months() == ["2025-05"]
+    derived.update_month("2025-05")
+    articles, mentions, claims = _expected(store)
+    got_mentions, got_claims = derived.read(articles)
+    assert_frame_equal(got_mentions, mentions)
+    assert_frame_equal(got_claims, claims)
+    derived.storage.remove(derived.root / "month=2025-04" / "partition.json")  # half-written
+    assert derived.stale_months() == ["2025-04"]

@@ -1,12 +1,17 @@
 import errno
+import json
+import re
 import threading
+import time
 from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from analytics import atomic, schema
 from analytics.normalize import to_articles
+from analytics.storage import LOCK_STALE_AFTER
 from analytics.store import ArticleStore, StoreLockedError
 
 
@@ -83,3 +88,80 @@ def test_quarantine_is_replaced_per_run_date(tmp_path):
     store.write_quarantine(date(2025, 6, 5), q)
     path = store.write_quarantine(date(2025, 6, 5), q)
     assert pl.read_parquet(path).height == 1
+
+
+# The store on an object store (fsspec URL): memory:// always, S3 on moto's server.
+
+def test_store_on_object_store_matches_a_folder(store_url, tmp_path):
+    store, local = ArticleStore(store_url), ArticleStore(tmp_path)
+    rows = pl.concat([_articles(3, 5), _articles(2, 6, start=3)])
+    assert store.add(rows) == local.add(rows) == 5
+    assert store.add(rows) == 0
+    assert store.add(_articles(1, 6, start=7)) == local.add(_articles(1, 6, start=7)) == 1
+    assert store.months() == local.months() == ["2025-05", "2025-06"]
+    assert [p.parent.name for p in store.partitions()] == ["month=2025-05", "month=2025-06"]
+    assert_frame_equal(store.read(), local.read())
+    assert_frame_equal(store.read_month("2025-06", ["article_id", "title"]),
+                       local.read_month("2025-06", ["article_id", "title"]))
+    assert_frame_equal(store.keys(), local.keys())
+    # the same Parquet files, readable with fsspec alone
+    fs = store.storage.fs
+    for remote, folder in zip(store.partitions(), local.partitions(), strict=True):
+        assert fs.cat_file(str(remote)) == folder.read_bytes()
+    assert store.url == store_url
+
+
+def test_quarantine_http_state_and_themes_on_object_store(store_url):
+    store = ArticleStore(store_url)
+    q = pl.DataFrame({"source": ["s"], "location": ["f:1"], "reason": ["empty file"]})
+    store.write_quarantine(date(2025, 6, 5), q)
+    path = store.write_quarantine(date(2025, 6, 5), q)
+    assert_frame_equal(store.storage.read_parquet([path]), q)
+    assert store.read_http_state() == {}
+    store.write_http_state({"https://a.example/feed": ('"e1"', None)})
+    store.write_http_state({"https://b.example/feed": (None, "Wed, 04 Jun 2025")})
+    assert ArticleStore(store_url).read_http_state() == {
+        "https://a.example/feed": ('"e1"', None),
+        "https://b.example/feed": (None, "Wed, 04 Jun 2025")}
+    themes = schema.conform(pl.DataFrame({"theme_id": [0], "label": ["air defence"],
+                                          "top_terms": [["air"]], "size": [3]}), "themes")
+    assert store.previous_themes(date(2025, 6, 5)) is None
+    store.write_themes(date(2025, 6, 1), themes)
+    store.write_themes(date(2025, 6, 5), themes.with_columns(pl.col("size") + 1))
+    assert store.previous_themes(date(2025, 6, 5))["size"].to_list() == [3]
+
+
+def test_lock_on_object_store_excludes_a_second_writer_and_is_released(store_url):
+    store = ArticleStore(store_url)
+    with store.lock():
+        held = json.loads(store.storage.read_bytes(store.root / ".lock"))
+        assert {"owner", "host", "pid", "acquired_at"} <= set(held)
+        with pytest.raises(StoreLockedError,
+                           match=re.escape(store_url) + ": another topicwatch run holds"):
+            ArticleStore(store_url).lock(timeout=0.2).__enter__()
+    assert not store.storage.exists(store.root / ".lock")
+    with ArticleStore(store_url).lock(timeout=0.2):  # free again
+        pass
+
+
+@pytest.mark.parametrize("left", ["old", "garbled"])
+def test_stale_lock_on_object_store_is_taken_over(store_url, left):
+    store = ArticleStore(store_url)
+    lock = store.root / ".lock"
+    body = (json.dumps({"owner": "killed-run", "host": "h", "pid": 1,
+                        "acquired_at": time.time() - LOCK_STALE_AFTER - 60})
+            if left == "old" else "not a lock of ours")
+    store.storage.write_bytes(lock, body.encode())
+    with store.lock(timeout=0.2):
+        assert json.loads(store.storage.read_bytes(lock))["owner"] != "killed-run"
+        store.add(_articles(2))
+    assert not store.storage.exists(lock)
+    assert store.read().height == 2
+
+
+def test_file_url_is_a_folder(tmp_path):
+    store = ArticleStore(f"file://{tmp_path}")
+    with store.lock():
+        assert store.add(_articles(2)) == 2
+    assert store.root == tmp_path and (tmp_path / ".lock").exists()  # the lock file
+    assert ArticleStore(tmp_path).read().height == 2

@@ -81,3 +81,17 @@ def test_fits_round_trip_and_are_found_by_date_and_parameters(tmp_path, corpus, 
 def test_extending_needs_a_model(corpus, fitted):
     with pytest.raises(ValueError, match="model"):
         extend_themes(replace(fitted, model=None), corpus)
+
+
+def test_fits_on_object_store(store_url, corpus, fitted):
+    fits = ThemeFits(store_url)
+    fits.save(date(2025, 6, 1), PARAMS, fitted)
+    fits.save(date(2025, 6, 3), PARAMS, replace(fitted, status="x"))
+    fits.storage.remove(fits.root / "run_date=2025-06-03" / "fit.json")  # unfinished
+    found = fits.latest(date(2025, 6, 5), PARAMS)
+    assert found is not None and found.fitted_on == date(2025, 6, 1)
+    for name in ("themes", "article_themes", "term_weights", "coords"):
+        assert_frame_equal(getattr(found.result, name), getattr(fitted, name))
+    assert_frame_equal(extend_themes(found.result, corpus).article_themes,
+                       extend_themes(fitted, corpus).article_themes)
+    assert fits.latest(date(2025, 5, 31), PARAMS) is None

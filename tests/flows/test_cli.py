@@ -56,3 +56,23 @@ def test_checks_and_explain(tmp_path):
     assert result.exit_code == 0, result.output
     assert "nuclear_deterrence" in result.output and "[Nuclear Planning Group]" in result.output
     assert "spending claim: 2% of GDP" in result.output
+
+
+def test_data_dir_takes_a_url(store_url):
+    """``--data-dir s3://bucket/prefix`` reaches the store as a URL, not as a path."""
+    from datetime import date
+
+    from analytics.ingest import ingest
+    from analytics.sources import read_source
+    from analytics.sources_config import load_sources
+    from analytics.store import ArticleStore
+
+    cfg = load_sources(REPO / "seeds")
+    store = ArticleStore(store_url)
+    ingest([read_source(s, cfg.settings) for s in cfg.sources], store,
+           run_date=date(2025, 6, 5), settings=cfg.settings)
+    article_id = store.read()["article_id"][0]
+    result = runner.invoke(app, ["explain", article_id[:8], "--data-dir", store_url,
+                                 "--taxonomy", str(REPO / "seeds" / "taxonomy.toml")])
+    assert result.exit_code == 0, result.output
+    assert "nuclear_deterrence" in result.output

@@ -2,7 +2,9 @@
 separate processes on 127.0.0.1 (``dask scheduler``, ``dask worker``), as on a cluster.
 
 The flow runs in this process under the session's Prefect test harness; the workers get
-its API URL, so the shard tasks they run (and their logs) land on the same server.
+its API URL, so the shard tasks they run (and their logs) land on the same server, and the
+AWS variables of the session's S3 server (moto, loopback), so they can work on a store on
+``s3://`` as workers on a cluster would.
 """
 
 from __future__ import annotations
@@ -80,10 +82,10 @@ def _workers_up(address: str, n: int, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def dask_cluster(root: Path) -> Iterator[Cluster]:
+def dask_cluster(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[Cluster]:
     """``dask scheduler`` and workers w1, w2 (one thread each) on a free loopback port."""
     root.mkdir(parents=True, exist_ok=True)
-    env, port = _env(root / "prefect-home"), free_port()
+    env, port = {**_env(root / "prefect-home"), **(extra_env or {})}, free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = _spawn([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
                         str(port), "--no-dashboard"], root / "scheduler.log", env, root)
@@ -139,8 +141,9 @@ def _corpus(root: Path, n_sources: int = 4, per_source: int = 6) -> Path:
     return sources
 
 
-def _run(sources: Path, out: Path, **kwargs):
-    return topic_report(sources=str(sources), taxonomy=TAXONOMY, data_dir=str(out / "data"),
+def _run(sources: Path, out: Path, data_dir: str | None = None, **kwargs):
+    return topic_report(sources=str(sources), taxonomy=TAXONOMY,
+                        data_dir=data_dir or str(out / "data"),
                         reports_dir=str(out / "reports"), run_date=RUN_DATE, **kwargs)
 
 
@@ -155,31 +158,48 @@ def _worker_logs(marker: str) -> list[str]:
     return [log.message for log in logs if f"(on {marker} " in log.message]
 
 
+def _s3_env(request) -> dict[str, str]:
+    """The S3 server's variables for the workers; none without moto (the S3 test itself
+    then skips, or fails under CI)."""
+    try:
+        return request.getfixturevalue("s3_server").env
+    except (pytest.skip.Exception, pytest.fail.Exception):
+        return {}
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    with dask_cluster(tmp_path_factory.mktemp("dask")) as running:
+def cluster(tmp_path_factory, request):
+    with dask_cluster(tmp_path_factory.mktemp("dask"), _s3_env(request)) as running:
         yield running
 
 
-def test_dask_run_equals_local_run_and_shards_ran_on_workers(cluster, tmp_path):
-    sources = _corpus(tmp_path / "corpus")
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The corpus and its run without Dask, which the Dask runs must equal:
+    (sources file, run folder, summary, seconds)."""
+    root = tmp_path_factory.mktemp("local-run")
+    sources = _corpus(root / "corpus")
     started = time.perf_counter()
-    local = _run(sources, tmp_path / "local")
-    local_s = time.perf_counter() - started
+    summary = _run(sources, root / "local")
+    return sources, root / "local", summary, time.perf_counter() - started
+
+
+def test_dask_run_equals_local_run_and_shards_ran_on_workers(cluster, local_run, tmp_path):
+    sources, local_out, local, local_s = local_run
     started = time.perf_counter()
     remote = _run(sources, tmp_path / "dask", dask_address=cluster.address)
     dask_s = time.perf_counter() - started
     print(f"local run {local_s:.1f} s, dask run {dask_s:.1f} s")
 
     assert local.stored_articles == remote.stored_articles > 20
-    expected, got = _tables(tmp_path / "local"), _tables(tmp_path / "dask")
+    expected, got = _tables(local_out), _tables(tmp_path / "dask")
     assert expected["claims"].height and expected["topic_mentions"].height
     assert expected["articles"]["published_at"].dt.month().n_unique() >= 3  # several shards
     for name in TABLES:
         assert_frame_equal(got[name], expected[name], check_exact=True)
     # The stores too, texts included (normalised on the workers).
     assert_frame_equal(ArticleStore(tmp_path / "dask" / "data").read(),
-                       ArticleStore(tmp_path / "local" / "data").read(), check_exact=True)
+                       ArticleStore(local_out / "data").read(), check_exact=True)
 
     on_workers = _worker_logs("Dask worker")
     sources_on = {m.split()[1] for m in on_workers if m.startswith("source ")}
@@ -190,6 +210,29 @@ def test_dask_run_equals_local_run_and_shards_ran_on_workers(cluster, tmp_path):
     workers = {m.rsplit("(on Dask worker ", 1)[1].rstrip(")") for m in on_workers}
     assert workers <= {"w1", "w2"} and workers
     assert remote.parameters["dask_address"] == cluster.address
+
+
+def _shards_on_workers() -> list[str]:
+    return [m for m in _worker_logs("Dask worker") if m.startswith("shard ")]
+
+
+def test_workers_tag_the_partitions_of_a_store_on_s3(cluster, local_run, s3_url, tmp_path):
+    """The flow and the workers (separate processes, given the AWS variables) share a
+    store on S3; the tables equal the local run's."""
+    sources, local_out, local, _ = local_run
+    before = len(_shards_on_workers())
+    remote = _run(sources, tmp_path, data_dir=s3_url, dask_address=cluster.address)
+    assert remote.stored_articles == local.stored_articles
+    expected, got = _tables(local_out), _tables(tmp_path)
+    for name in TABLES:
+        assert_frame_equal(got[name], expected[name], check_exact=True)
+    assert_frame_equal(ArticleStore(s3_url).read(), ArticleStore(local_out / "data").read(),
+                       check_exact=True)
+    months = expected["articles"]["published_at"].dt.strftime("%Y-%m").n_unique()
+    deadline = time.monotonic() + 15  # worker logs reach the API in batches
+    while len(_shards_on_workers()) - before < months and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(_shards_on_workers()) - before == months
 
 
 def _rss(n: int) -> bytes:

@@ -213,3 +213,41 @@ def test_runs_between_refits_place_new_articles_into_the_last_fit(tmp_path):
     assert sum(m.startswith("themes: 3 themes (") for m in logged) == 2  # fit, refit
     _, placed_3 = tables("2025-06-03")
     assert placed_3["article_id"].n_unique() == placed_2["article_id"].n_unique()
+
+
+def test_store_on_s3_gives_the_tables_of_a_local_store_and_stays_incremental(s3_url, tmp_path):
+    from polars.testing import assert_frame_equal
+
+    from tests.analytics.test_themes import SUBJECTS
+
+    corpus = tmp_path / "corpus"
+    stories = [t for trio in zip(*SUBJECTS.values(), strict=True) for t in trio]
+    for i, text in enumerate(stories):
+        _md(corpus, f"s{i:02d}", f"2025-0{4 + i % 2}-{1 + i:02d}", text)
+    kwargs = dict(sources=str(corpus), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                  run_date="2025-06-01", themes="3")
+    topic_report(**kwargs, data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "local"))
+    records = _Records()
+    logging.getLogger("prefect").addHandler(records)
+    try:
+        first = topic_report(**kwargs, data_dir=s3_url, reports_dir=str(tmp_path / "s3"))
+        second = topic_report(**kwargs, data_dir=s3_url, reports_dir=str(tmp_path / "s3-again"))
+    finally:
+        logging.getLogger("prefect").removeHandler(records)
+
+    def tables(reports):
+        out = tmp_path / reports / "2025-06-01" / "tables"
+        return {name: pl.read_parquet(out / f"{name}.parquet") for name in (
+            "articles", "topic_mentions", "claims", "topic_trends", "themes", "article_themes")}
+
+    local, remote = tables("local"), tables("s3")
+    assert local["articles"].height == len(stories) == first.stored_articles
+    assert local["articles"]["published_at"].dt.month().n_unique() == 2
+    for name in local:
+        assert_frame_equal(remote[name], local[name], check_exact=True)
+    planned = [m for m in records.messages if m.startswith("partitions to tag:")]
+    assert planned == ["partitions to tag: 2 (2025-04, 2025-05)", "partitions to tag: 0 ()"]
+    assert second.stored_articles == first.stored_articles  # a rerun stores nothing twice
+    assert any(m.startswith("themes: 3 themes of the fit of 2025-06-01") for m in records.messages)
+    for name in local:
+        assert_frame_equal(tables("s3-again")[name], local[name], check_exact=True)
