@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePath
 
+import polars as pl
+
+from analytics import schema
 from analytics.storage import open_storage
 from analytics.store import ArticleStore
 from analytics.theme_history import StableThemes, stabilise
@@ -31,6 +34,7 @@ from analytics.themes import ThemeResult, extend_themes, fit_themes
 
 MODEL = "model.pkl"
 STAMP = "fit.json"
+TEXT_FIELDS = ["article_id", "title", "text", "duplicate_of"]  # what themes read of articles
 _TABLES = ("themes", "article_themes", "term_weights", "coords")
 
 
@@ -95,18 +99,31 @@ def themes_for_run(store: ArticleStore, run_date: date, *, n_themes: int | str,
     fit over every stored article, with ids matched to the previous run's themes and kept
     for the runs that follow. Writes the run's themes table (for later id matching)."""
     fits = ThemeFits(store.url)
-    articles = store.read(["article_id", "title", "text", "duplicate_of"])
     params = {"n_themes": str(n_themes), "random_state": str(random_state)}
     last = fits.latest(run_date, params)
     if last is not None and (run_date - last.fitted_on).days < refit_days:
         before = last.result.article_themes["article_id"].n_unique()
-        result = extend_themes(last.result, articles)
+        result = extend_themes(last.result, _unseen(store, last.result))
         placed = result.article_themes["article_id"].n_unique() - before
         run = ThemeRun(StableThemes(result, [], []), last.fitted_on, placed)
     else:
+        articles = store.read(TEXT_FIELDS)
         result = fit_themes(articles, n_themes=n_themes, random_state=random_state)
         run = ThemeRun(stabilise(result, store.previous_themes(run_date)), run_date, None)
         if result.model is not None:
             fits.save(run_date, params, run.stable.result)
     store.write_themes(run_date, run.stable.result.themes)
     return run
+
+
+def _unseen(store: ArticleStore, fit: ThemeResult) -> pl.DataFrame:
+    """The stored canonical articles ``fit`` has not placed, with their texts; only the
+    partitions that hold them are read for texts (a daily run's: one month)."""
+    keys = store.read(["article_id", "published_at", "duplicate_of"]).filter(
+        pl.col("duplicate_of").is_null()).join(
+        fit.article_themes.select("article_id"), on="article_id", how="anti")
+    if keys.is_empty():
+        return schema.empty("articles").select(TEXT_FIELDS)
+    months = keys["published_at"].dt.strftime("%Y-%m")
+    rows = store.read(TEXT_FIELDS, first_month=months.min(), last_month=months.max())
+    return rows.join(keys.select("article_id"), on="article_id", how="semi")

@@ -4,7 +4,7 @@ and fits are kept in the store (``ThemeFits``)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -95,3 +95,28 @@ def test_fits_on_object_store(store_url, corpus, fitted):
     assert_frame_equal(extend_themes(found.result, corpus).article_themes,
                        extend_themes(fitted, corpus).article_themes)
     assert fits.latest(date(2025, 5, 31), PARAMS) is None
+
+
+def test_a_run_between_refits_places_exactly_what_extending_over_the_store_would(
+        tmp_path, corpus):
+    """The run reads texts only of the months holding unplaced articles; the result equals
+    extending the fit by every stored article."""
+    from analytics.schema import conform
+    from analytics.store import ArticleStore
+    from analytics.theme_fits import themes_for_run
+
+    months = [datetime(2024, m, 2, tzinfo=UTC) for m in (3, 3, 3, 5, 5, 5)]
+    later = corpus.tail(6).with_columns(  # spread over two later months, one near duplicate
+        published_at=pl.Series(months, dtype=corpus["published_at"].dtype),
+        duplicate_of=pl.Series([None, None, None, None, None, "a18"], dtype=pl.String))
+    store = ArticleStore(tmp_path / "data")
+    store.add(conform(corpus.head(18), "articles"))
+    kwargs = {"n_themes": 3, "random_state": 0, "refit_days": 7}
+    themes_for_run(store, date(2024, 2, 1), **kwargs)
+    store.add(conform(later.select(corpus.columns), "articles"))
+    run = themes_for_run(store, date(2024, 2, 3), **kwargs)
+    assert run.placed == 5 and run.fitted_on == date(2024, 2, 1)
+    fit = ThemeFits(store.url).latest(date(2024, 2, 1), PARAMS)
+    expected = extend_themes(fit.result, store.read())
+    assert_frame_equal(run.stable.result.article_themes, expected.article_themes)
+    assert_frame_equal(run.stable.result.coords, expected.coords)
