@@ -20,7 +20,8 @@ from analytics.report_text import fmt_date, fmt_int, fmt_number, fmt_pct, plural
 __all__ = ["ReportData", "build_pages", "topic_table"]
 
 EVIDENCE_TOPICS = 10  # topics (by articles) whose evidence sentence the table shows
-MAX_CLAIM_ROWS = 200
+# The claims table shows the newest ones: about four pages to read; tables/claims.csv has all.
+MAX_CLAIM_ROWS = 50
 
 
 MAX_TITLE_PARAMETERS = 12
@@ -166,8 +167,10 @@ def claims_table_pages(data: ReportData) -> list[Figure]:
            nulls_last=True)
     flow = Flow("Spending claims")
     articles = claims["article_id"].n_unique()
+    shown = (f"; the newest {MAX_CLAIM_ROWS} follow, all are in tables/claims.csv"
+             if claims.height > MAX_CLAIM_ROWS else "")
     flow.paragraph(f"{plural(claims.height, 'claim')} in {plural(articles, 'article')}, "
-                   "newest article first.")
+                   f"newest article first{shown}.")
     columns = [Column("Value", 0.5, "right"), Column("Unit", 0.72, max_lines=2),
                Column("Year", 0.42, "right"), Column("Actor", 0.8, max_lines=2),
                Column("Sentence", 2.4, max_lines=4), Column("Article", 1.23, max_lines=3),

@@ -309,3 +309,19 @@ def test_claims_show_the_extractors_unit_as_words(tmp_path):
     text = _pdftotext(files.pdf)
     assert "percent_gd" not in text and "% of GDP" in text
     assert "percent_gdp" not in files.summary_md.read_text()
+
+
+def test_the_claims_table_shows_the_newest_and_points_at_the_csv(tmp_path):
+    from analytics.report_pages import MAX_CLAIM_ROWS
+
+    n = MAX_CLAIM_ROWS + 7
+    many = pl.concat([h.claims().head(1)] * n).with_columns(
+        value=pl.Series([float(i) for i in range(n)]),
+        snippet=pl.Series([f"Claim sentence number {i}." for i in range(n)]))
+    files = _write(tmp_path / "r", tables=h.tables(claims=many))
+    text = _pdftotext(files.pdf)
+    assert f"the newest {MAX_CLAIM_ROWS} follow" in text
+    assert "7 more claims in tables/claims.csv" in text
+    shown = {int(m) for m in re.findall(r"Claim sentence number (\d+)", text)}
+    assert shown == set(range(7, n))  # one article: its largest values first
+    assert pl.read_csv(files.csv["claims"]).height == n
