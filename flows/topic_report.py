@@ -305,11 +305,13 @@ def topic_report(
     stale = stale_partitions_task(data_dir, tax)
     if stale:
         _on_cluster(tag_partitions_flow, dask_address)(stale, data_dir, tax)
+    # Themes first: a refit reads every stored text, so it runs before the flow holds the
+    # store's articles (the first ingestion of a million articles peaks here).
+    stable = themes_task(n_themes, random_state, data_dir, day, themes_refit_days)
+    themes = stable.result
     articles = read_store_task(data_dir)
     mentions, claims = read_derived_task(data_dir, tax, articles)
     trend_tables = trends_task(articles, mentions, tax.ids)
-    stable = themes_task(n_themes, random_state, data_dir, day, themes_refit_days)
-    themes = stable.result
 
     summary = _summary(day, sources, params, ingested, articles, mentions, stable)
     tables = {
