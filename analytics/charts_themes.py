@@ -50,6 +50,9 @@ def _legend(fig, handles, ncols: int, title: str) -> None:
         text.set_usetex(False)
 
 
+SAMPLE_SEED = 20250605  # which articles a large theme map draws (polars' hash of the id)
+
+
 @_styled
 def theme_map_chart(
     theme_coords: pl.DataFrame,
@@ -64,8 +67,8 @@ def theme_map_chart(
     """Scatter: one dot per article at its 2-D map position (needs ``theme_coords``
     ``article_id, x, y``), coloured by its main theme (``article_themes``), outliers grey;
     each theme's id marks the middle of its articles; the legend gives ``id: label``
-    from ``themes``. Above ``max_points`` articles an even sample of them is drawn (in
-    article-id order, so the same on every rerun); counts and middles use them all."""
+    from ``themes``. Above ``max_points`` articles a sample of that many is drawn (fixed
+    by their ids); counts and middles use them all."""
     title = "Theme map"
     if fig is None and figsize is None:
         figsize = (10.0, 9.0)
@@ -87,8 +90,11 @@ def theme_map_chart(
                 f"{plural(outliers.height, 'outlier')} (grey) fit no theme")
     drawn = points
     if points.height > max_points:
-        # 1M dots take minutes to draw and bloat the PDF; a sample shows the same map.
-        drawn = points.sort("article_id").gather_every(-(-points.height // max_points))
+        # 1M dots take minutes to draw and bloat the PDF; a sample shows the same map. The
+        # articles with the smallest id hashes: the same every rerun, and an article drawn
+        # today is drawn tomorrow unless newer ones take its place (no reshuffled map).
+        key = pl.col("article_id").hash(seed=SAMPLE_SEED)
+        drawn = points.filter(key <= key.bottom_k(max_points).max())
         subtitle += f"; {drawn.height:,} drawn"
     _subtitle(ax, subtitle)
     marker = 9 if drawn.height > 2000 else 14 if drawn.height > 500 else 24

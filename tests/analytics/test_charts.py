@@ -303,7 +303,19 @@ def test_theme_map_draws_a_sample_of_a_large_map_but_counts_every_article():
                            "size": [1667, 1666]})
     fig = charts_themes.theme_map_chart(coords, placed, themes, max_points=1_000)
     dots = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
-    assert 900 <= dots <= 1_000
+    assert dots == 1_000
+    # A grown map keeps drawing the articles it drew, unless newer ones take their place.
+    def drawn(m: int):
+        coords = pl.DataFrame({"article_id": [f"{i:05d}" for i in range(m)],
+                               "x": [float(i) for i in range(m)], "y": 0.0})
+        placed = coords.select("article_id", theme_id=pl.lit(0, pl.Int32), weight=0.5)
+        chart = charts_themes.theme_map_chart(coords, placed, themes, max_points=1_000)
+        return {int(x) for c in chart.axes[0].collections for x, _ in c.get_offsets()}
+
+    before, after = drawn(n), drawn(n + 50)
+    assert len(before) == len(after) == 1_000
+    assert after - before <= set(range(n, n + 50))  # only new articles come in
+    assert len(before & after) >= 950
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[-1] == "no theme (1,667)" and "(1,667)" in legend[0]
     full = charts_themes.theme_map_chart(coords, placed, themes)
