@@ -7,7 +7,6 @@ import ipaddress
 import os
 import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,15 +65,31 @@ def s3_url(s3_server, monkeypatch) -> str:
     return f"s3://{s3_server.new_bucket()}/data"
 
 
-@pytest.fixture(params=["memory", "s3"])
-def store_url(request) -> Iterator[str]:
-    """A new, empty store location on an object store: fsspec's ``memory://`` and S3."""
-    if request.param == "s3":
-        yield request.getfixturevalue("s3_url")
-        return
+def _new_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "folder":
+        return str(tmp_path / "data")
+    if kind == "s3":
+        return request.getfixturevalue("s3_url")
     import fsspec
 
     name = f"tw-{uuid.uuid4().hex[:12]}"
-    yield f"memory://{name}/data"
-    with contextlib.suppress(FileNotFoundError):
-        fsspec.filesystem("memory").rm(f"/{name}", recursive=True)
+
+    def remove() -> None:
+        with contextlib.suppress(FileNotFoundError):
+            fsspec.filesystem("memory").rm(f"/{name}", recursive=True)
+
+    request.addfinalizer(remove)
+    return f"memory://{name}/data"
+
+
+@pytest.fixture(params=["memory", "s3"])
+def store_url(request, tmp_path) -> str:
+    """A new, empty store location on an object store: fsspec's ``memory://`` and S3."""
+    return _new_store(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["folder", "memory", "s3"])
+def any_store(request, tmp_path) -> str:
+    """A new, empty store location: a folder, ``memory://`` or S3 (behaviour that must not
+    depend on where the store is)."""
+    return _new_store(request.param, request, tmp_path)
