@@ -233,7 +233,9 @@ def _cut_page_charts(folder: Path, pages: list[Figure], dpi: int,
             _save_png_from_page(page, chart, paths[name], dpi)
 
     child = None
-    if fork and jobs and "fork" in mp.get_all_start_methods():
+    # A daemonic process (e.g. a multiprocessing pool's worker) may not have children.
+    if (fork and jobs and "fork" in mp.get_all_start_methods()
+            and not mp.current_process().daemon):
         child = mp.get_context("fork").Process(target=cut, name="topicwatch-charts",
                                                daemon=True)
         child.start()
