@@ -15,6 +15,12 @@ from pathlib import Path
 import polars as pl
 
 TMP_SUFFIX = ".tmp"
+# mkstemp creates files readable by the owner only; a written file gets the mode an open()
+# would give it (0666 less the umask), so reports and the store stay readable by others
+# as the user's umask intends. Read once, at import: os.umask can only be read by setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
 PARQUET_OPTIONS = {"compression": "zstd", "statistics": True}
 
 
@@ -30,6 +36,7 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, FILE_MODE)
         os.replace(tmp_path, dest)
     finally:
         with contextlib.suppress(FileNotFoundError):

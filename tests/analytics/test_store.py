@@ -1,9 +1,12 @@
 import errno
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,6 +16,8 @@ from analytics import atomic, schema
 from analytics.normalize import to_articles
 from analytics.storage import LOCK_STALE_AFTER
 from analytics.store import ArticleStore, StoreLockedError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _articles(n, month=6, start=0):
@@ -52,6 +57,17 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
         store.add(_articles(2, start=10))
     assert part.read_bytes() == before
     assert not list(tmp_path.rglob(f"*{atomic.TMP_SUFFIX}"))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_written_files_get_the_mode_the_umask_gives(tmp_path, umask):
+    """Not mkstemp's owner-only 0600: a report or store others may read stays readable."""
+    script = (f"import os, sys; os.umask({umask:#o}); from analytics import atomic; "
+              "import polars as pl; atomic.write_bytes(sys.argv[1] + '/a.txt', b'x'); "
+              "atomic.write_parquet(pl.DataFrame({'a': [1]}), sys.argv[1] + '/b.parquet')")
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, cwd=ROOT)
+    for name in ("a.txt", "b.parquet"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_lock_excludes_a_second_writer(tmp_path):
