@@ -32,6 +32,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class _RetryBusy(httpx.HTTPTransport):
+    """Retries 429 and 503 as Prefect's own client does: the server answers 503 while its
+    SQLite database is busy (seen once creating a run on 2 loaded cores)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for attempt in range(4):
+            response = super().handle_request(request)
+            if response.status_code not in (429, 503) or attempt == 3:
+                return response
+            response.close()
+            time.sleep(0.5 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+
 @dataclass(frozen=True)
 class PrefectServer:
     port: int
@@ -57,7 +71,8 @@ class PrefectServer:
         return env
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.api, timeout=30, trust_env=False)
+        return httpx.Client(base_url=self.api, timeout=30, trust_env=False,
+                            transport=_RetryBusy())
 
     def wait_for_run(self, run_id: str, timeout: float = 180) -> dict:
         """The flow run once it reaches a final state; fails the test after ``timeout``."""
