@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.near_duplicates import similar_pairs
+from analytics.ingest.near_duplicates import similar_pairs
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 

@@ -1,4 +1,4 @@
-"""Score analytics.pages.extract_page on the article-extraction benchmark (181 pages).
+"""Score ``html_pages.extract_page`` on the article-extraction benchmark (181 pages).
 
 Metric as in scrapinghub/article-extraction-benchmark: per page, TP/FP/FN over 4-token
 shingles (``\\w+`` tokens), normalised so every page weighs the same; precision and recall
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics.pages import extract_page  # noqa: E402
+from analytics.sources.parse.html_pages import extract_page  # noqa: E402
 
 BENCHMARK = ROOT.parent / "shared" / "corpora" / "html-article-fixtures" / (
     "article-extraction-benchmark"

@@ -37,10 +37,10 @@ def _child(mode: str, data_dir: str, run_date: str) -> dict:
         df.write_parquet(Path(data_dir) / "baseline.parquet")
         rows, extra = df.height, {}
     else:
-        from analytics.ingest import ingest
-        from analytics.sources import read_source
-        from analytics.sources_config import load_sources
-        from analytics.store import ArticleStore
+        from analytics.contracts.sources_config import load_sources
+        from analytics.ingest.pipeline import ingest
+        from analytics.sources.registry import read_source
+        from analytics.store.articles import ArticleStore
 
         cfg = load_sources(SOURCES)
         batches = [read_source(s, cfg.settings) for s in cfg.sources]

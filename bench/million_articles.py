@@ -44,7 +44,7 @@ runs on the machine do not share its database). Peak memory is the child's ``ru_
    store: wall, articles/s (N / wall and N / (wall - baseline)), peak memory;
 3. the daily run of the ``--daily`` new articles on a copy (hard links; the store
    replaces files atomically, never in place) of that store: wall, wall - baseline, peak;
-4. themes over the stored articles: ``analytics.themes.fit_themes(articles,
+4. themes over the stored articles: ``analytics.themes.clustering.fit_themes(articles,
    n_themes=--themes, random_state=0)`` in its own process; time, peak memory, and a
    check that every canonical article has an ``article_themes`` row;
 5. with a local Dask cluster started here (``dask scheduler`` + two ``dask worker
@@ -352,8 +352,8 @@ def _link_copy(src: Path, dst: Path) -> None:
 def _themes_child(data_dir: str, n_themes: str) -> dict:
     import polars as pl
 
-    from analytics.store import ArticleStore
-    from analytics.themes import fit_themes
+    from analytics.store.articles import ArticleStore
+    from analytics.themes.clustering import fit_themes
 
     t0 = time.perf_counter()
     arts = ArticleStore(data_dir).read(["article_id", "title", "text", "duplicate_of"])

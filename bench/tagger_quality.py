@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.tagging import tag_topics
-from analytics.taxonomy import load_taxonomy
+from analytics.contracts.taxonomy import load_taxonomy
+from analytics.topics.tagging import tag_topics
 from bench.eval.load import TOPICS, CorporaMissingError, load_eval_set
 
 REPO = Path(__file__).resolve().parents[1]

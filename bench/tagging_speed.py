@@ -31,8 +31,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.tagging import tag_topics
-from analytics.taxonomy import _SPELLINGS, Taxonomy, load_taxonomy, phrase_regex
+from analytics.contracts.taxonomy import _SPELLINGS, Taxonomy, load_taxonomy, phrase_regex
+from analytics.topics.tagging import tag_topics
 
 REPO = Path(__file__).resolve().parents[1]
 RSS = (REPO.parent / "shared" / "corpora" / "rss-world-news-2022-2023"

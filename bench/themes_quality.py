@@ -25,8 +25,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from analytics.theme_model import ThemeModel, match_term_sets  # noqa: E402
-from analytics.themes import fit_themes  # noqa: E402
+from analytics.themes.clustering import fit_themes  # noqa: E402
+from analytics.themes.model import ThemeModel, match_term_sets  # noqa: E402
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 PUBLISHED = [("BBC: LDA (published)", ".727", ".701", "", ""),

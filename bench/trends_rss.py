@@ -14,14 +14,14 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
-from analytics.ingest import prepare
-from analytics.normalize import split_exact_duplicates
-from analytics.sources import read_source
-from analytics.sources_config import load_sources
-from analytics.tagging import tag_topics
-from analytics.taxonomy import load_taxonomy
-from analytics.trends import all_trends
+from analytics.contracts.sources_config import load_sources
+from analytics.contracts.taxonomy import load_taxonomy
+from analytics.ingest.normalize import split_exact_duplicates
+from analytics.ingest.pipeline import prepare
+from analytics.sources.registry import read_source
+from analytics.topics.tagging import tag_topics
+from analytics.trends.counts import all_trends
+from analytics.trends.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
 
 REPO = Path(__file__).resolve().parents[1]
 

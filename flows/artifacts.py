@@ -11,8 +11,8 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 
-from analytics.report_writer import ReportFiles
-from analytics.run_summary import RunSummary
+from analytics.contracts.run_summary import RunSummary
+from analytics.report.writer import ReportFiles
 
 # Image data inline keeps the artifact readable offline; large charts are left out.
 MAX_INLINE_PNG = 400_000

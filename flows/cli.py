@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 import flows  # noqa: F401  (applies the project's Prefect settings before Prefect loads)
-from analytics.sources_config import SourcesError, load_sources
-from analytics.storage import is_url
-from analytics.taxonomy import TaxonomyError, load_taxonomy
+from analytics.contracts.sources_config import SourcesError, load_sources
+from analytics.contracts.taxonomy import TaxonomyError, load_taxonomy
+from analytics.store.backends import is_url
 
 app = typer.Typer(
     help="topicwatch: topic analytics for a stream of news articles, run as a Prefect flow.",
@@ -192,8 +192,8 @@ app.add_typer(sources_app, name="sources")
 
 def _load_corpus(path: Path, run_date: date):
     """Articles of a folder, table or sources file, parsed and cleaned but not stored."""
-    from analytics.ingest import prepare
-    from analytics.sources import read_source
+    from analytics.ingest.pipeline import prepare
+    from analytics.sources.registry import read_source
 
     config = load_sources(path)
     batches = [read_source(s, config.settings) for s in config.sources]
@@ -212,7 +212,7 @@ def taxonomy_check(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there are warnings."),
 ) -> None:
     """Lint a taxonomy: invalid entries (errors), overlapping phrases, unmatched phrases."""
-    from analytics.taxonomy_lint import lint_taxonomy
+    from analytics.topics.taxonomy_lint import lint_taxonomy
 
     try:
         articles = _load_corpus(corpus, date.today()) if corpus else None
@@ -258,9 +258,9 @@ def explain(
     """Print why an article counts for each topic: every phrase matched and its sentence."""
     import polars as pl
 
-    from analytics.claims import extract_claims
-    from analytics.store import ArticleStore
-    from analytics.tagging import explain as explain_matches
+    from analytics.store.articles import ArticleStore
+    from analytics.topics.claims import extract_claims
+    from analytics.topics.tagging import explain as explain_matches
 
     articles = ArticleStore(data_dir).read()
     found = articles.filter(pl.col("article_id").str.starts_with(article_id))

@@ -18,21 +18,21 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
-from analytics import schema
-from analytics.derived import DerivedStore
-from analytics.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
-from analytics.ingest import IngestResult, ingest, prepare_batch
-from analytics.local_sources import SourceBatch
-from analytics.report_writer import ReportFiles, write_report
-from analytics.run_summary import RunSummary
-from analytics.sources import read_source
-from analytics.sources_config import Settings, Source, SourcesConfig, load_sources
-from analytics.store import ArticleStore
-from analytics.taxonomy import Taxonomy, load_taxonomy
-from analytics.theme_fits import themes_for_run
-from analytics.theme_history import StableThemes
-from analytics.themes import theme_trends
-from analytics.trends import all_trends, topic_totals
+from analytics.contracts import schema
+from analytics.contracts.run_summary import RunSummary
+from analytics.contracts.sources_config import Settings, Source, SourcesConfig, load_sources
+from analytics.contracts.taxonomy import Taxonomy, load_taxonomy
+from analytics.ingest.pipeline import IngestResult, ingest, prepare_batch
+from analytics.report.writer import ReportFiles, write_report
+from analytics.sources.local import SourceBatch
+from analytics.sources.registry import read_source
+from analytics.store.articles import ArticleStore
+from analytics.store.derived import DerivedStore
+from analytics.themes.clustering import theme_trends
+from analytics.themes.fits import themes_for_run
+from analytics.themes.history import StableThemes
+from analytics.trends.counts import all_trends, topic_totals
+from analytics.trends.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
 from flows.artifacts import publish_artifacts
 
 DEFAULT_SOURCES = "seeds"

@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
-from analytics import schema
-from analytics.emerging import COOCCURRENCE, EMERGING, SOURCE_SHARES
-from analytics.run_summary import RunSummary, SourceOutcome
-from analytics.themes import COORDS, TERM_WEIGHTS
-from analytics.themes import TRENDS as THEME_TRENDS
+from analytics.contracts import schema
+from analytics.contracts.run_summary import RunSummary, SourceOutcome
+from analytics.themes.clustering import COORDS, TERM_WEIGHTS
+from analytics.themes.clustering import TRENDS as THEME_TRENDS
+from analytics.trends.emerging import COOCCURRENCE, EMERGING, SOURCE_SHARES
 
 TOPIC_LABELS = {
     "air_missile_defense": "Air and missile defence",

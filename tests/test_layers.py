@@ -15,13 +15,13 @@ def guarded(name, *args, **kwargs):
     return real_import(name, *args, **kwargs)
 builtins.__import__ = guarded
 import analytics
-names = [m.name for m in pkgutil.iter_modules(analytics.__path__)]
+names = [m.name for m in pkgutil.walk_packages(analytics.__path__, "analytics.")]
 for name in names:
-    importlib.import_module(f"analytics.{name}")
+    importlib.import_module(name)
 assert not any(m == "prefect" or m.startswith("prefect.") for m in sys.modules)
 import polars as pl
-from analytics.taxonomy import load_taxonomy
-from analytics.tagging import tag_topics
+from analytics.contracts.taxonomy import load_taxonomy
+from analytics.topics.tagging import tag_topics
 tax = load_taxonomy("seeds/taxonomy.toml")
 out = tag_topics(pl.DataFrame({"article_id": ["a"], "title": [""], "text": ["Air defence."]}), tax)
 print(len(names), out["topic_id"].to_list())

@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analytics.ingest import ingest
-from analytics.sources import read_source
-from analytics.sources_config import Settings, Source, table_format
-from analytics.store import ArticleStore
+from analytics.contracts.sources_config import Settings, Source, table_format
+from analytics.ingest.pipeline import ingest
+from analytics.sources.registry import read_source
+from analytics.store.articles import ArticleStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bad_input"
 RUN = date(2025, 6, 5)

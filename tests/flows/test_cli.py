@@ -41,10 +41,10 @@ def test_checks_and_explain(tmp_path):
     # explain reads the store: build one with the ingest step, no flow needed
     from datetime import date
 
-    from analytics.ingest import ingest
-    from analytics.sources import read_source
-    from analytics.sources_config import load_sources
-    from analytics.store import ArticleStore
+    from analytics.contracts.sources_config import load_sources
+    from analytics.ingest.pipeline import ingest
+    from analytics.sources.registry import read_source
+    from analytics.store.articles import ArticleStore
 
     cfg = load_sources(REPO / "seeds")
     store = ArticleStore(tmp_path / "data")
@@ -62,10 +62,10 @@ def test_data_dir_takes_a_url(store_url):
     """``--data-dir s3://bucket/prefix`` reaches the store as a URL, not as a path."""
     from datetime import date
 
-    from analytics.ingest import ingest
-    from analytics.sources import read_source
-    from analytics.sources_config import load_sources
-    from analytics.store import ArticleStore
+    from analytics.contracts.sources_config import load_sources
+    from analytics.ingest.pipeline import ingest
+    from analytics.sources.registry import read_source
+    from analytics.store.articles import ArticleStore
 
     cfg = load_sources(REPO / "seeds")
     store = ArticleStore(store_url)

@@ -30,7 +30,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.client.schemas.filters import LogFilter, LogFilterTextSearch  # noqa: E402
 from prefect.settings import PREFECT_API_URL  # noqa: E402
 
-from analytics.store import ArticleStore  # noqa: E402
+from analytics.store.articles import ArticleStore  # noqa: E402
 from flows.topic_report import topic_report  # noqa: E402
 from tests.flows.server_fixture import free_port, stop_group  # noqa: E402
 from tests.loopback_server import LoopbackServer, Reply  # noqa: E402

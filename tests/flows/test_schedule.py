@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from prefect import flow
 
-from analytics.sources_config import load_sources
+from analytics.contracts.sources_config import load_sources
 from flows.topic_report import read_source_task
 from tests.flows.server_fixture import BIN, stop_group
 from tests.loopback_server import LoopbackServer, Reply

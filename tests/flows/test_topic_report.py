@@ -139,9 +139,9 @@ def _md(folder: Path, name: str, day: str, text: str) -> None:
 
 
 def test_later_run_tags_only_the_partitions_that_changed(tmp_path):
-    from analytics.store import ArticleStore
-    from analytics.tagging import tag_topics
-    from analytics.taxonomy import load_taxonomy
+    from analytics.contracts.taxonomy import load_taxonomy
+    from analytics.store.articles import ArticleStore
+    from analytics.topics.tagging import tag_topics
 
     corpus, data = tmp_path / "corpus", tmp_path / "data"
     _md(corpus, "april", "2025-04-10", "Air defence batteries intercepted drones overnight.")
@@ -178,7 +178,7 @@ LATER = [
 
 
 def test_runs_between_refits_place_new_articles_into_the_last_fit(tmp_path):
-    from tests.analytics.test_themes import SUBJECTS
+    from tests.analytics.themes.test_clustering import SUBJECTS
 
     corpus = tmp_path / "corpus"
     stories = [t for trio in zip(*SUBJECTS.values(), strict=True) for t in trio]
@@ -218,7 +218,7 @@ def test_runs_between_refits_place_new_articles_into_the_last_fit(tmp_path):
 def test_store_on_s3_gives_the_tables_of_a_local_store_and_stays_incremental(s3_url, tmp_path):
     from polars.testing import assert_frame_equal
 
-    from tests.analytics.test_themes import SUBJECTS
+    from tests.analytics.themes.test_clustering import SUBJECTS
 
     corpus = tmp_path / "corpus"
     stories = [t for trio in zip(*SUBJECTS.values(), strict=True) for t in trio]

@@ -1,0 +1,245 @@
+"""The sources file: which inputs a run reads, parsed into typed objects with clear errors.
+
+A sources file is TOML::
+
+    [settings]                      # all optional
+    max_file_bytes = 512_000_000    # larger files (decompressed) are quarantined unread
+    min_date = "1990-01-01"         # earlier dates are quarantined
+    on_missing_date = "quarantine"  # or "run_date": use the run date, flagged imputed
+
+    [[source]]
+    id = "kremlin"                  # lowercase letters, digits, - and _
+    kind = "table"                  # folder | table | feed | page
+    path = "press/kremlin.csv"      # relative to the sources file
+    format = "csv"                  # csv | jsonl | parquet; default from the extension (.gz ok)
+    columns = { text = "body", title = "headline", date = "date", url = "link" }
+    date_formats = ["%Y-%m-%dT%H:%M:%SZ"]   # optional; ISO 8601 and RFC 2822 always tried
+    null_values = ["NA"]
+
+``columns.text`` may be a list of columns, joined with a blank line (e.g. a headline and
+an RSS summary). A folder source reads ``include`` globs (default ``**/*.txt`` and
+``**/*.md``). A path given on the command line instead of a sources file becomes one
+folder source (a directory) or one table source (a .csv/.jsonl/.parquet file).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from analytics.contracts.toml_lines import line_of
+
+KINDS = ("folder", "table", "feed", "page")
+DEFAULT_GLOBS = {
+    "folder": ("**/*.txt", "**/*.md"),
+    "feed": ("**/*.xml", "**/*.rss", "**/*.atom"),
+    "page": ("**/*.html", "**/*.htm", "**/*.html.gz"),
+}
+TABLE_FORMATS = ("csv", "jsonl", "parquet")
+COLUMN_ROLES = ("text", "title", "date", "url", "source", "language", "guid")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_SOURCE_KEYS = {
+    "id", "kind", "path", "url", "urls", "format", "columns", "date_formats", "null_values",
+    "include", "exclude", "fetch_pages", "language", "extra_columns", "delimiter",
+}
+
+
+class SourcesError(ValueError):
+    """The sources file is invalid; the message names the file, line, source and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_file_bytes: int = 512_000_000  # a local file (decompressed) larger than this is refused
+    max_download_bytes: int = 20_000_000  # an HTTP body larger than this is refused
+    min_date: date = date(1990, 1, 1)
+    on_missing_date: str = "quarantine"
+    allow_private_addresses: bool = False
+    allowed_networks: tuple[str, ...] = ()  # CIDRs exempt from the private-address guard
+    timeout_seconds: float = 10.0
+    retries: int = 3
+    near_duplicate_threshold: float = 0.65  # estimated Jaccard of word 3-shingles
+    near_duplicate_window_days: int = 31  # only articles this close in time are compared
+    dask_address: str | None = None  # run the per-shard stages on this Dask cluster
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: str
+    path: Path | None = None
+    urls: tuple[str, ...] = ()
+    format: str | None = None
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    date_formats: tuple[str, ...] = ()
+    null_values: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()  # globs; empty means the kind's default (DEFAULT_GLOBS)
+    exclude: tuple[str, ...] = ()
+    extra_columns: tuple[str, ...] = ()
+    fetch_pages: bool = False
+    language: str | None = None
+    delimiter: str = ","
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    sources: tuple[Source, ...]
+    settings: Settings = Settings()
+    path: str = "<memory>"
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def table_format(path: Path) -> str | None:
+    """csv/jsonl/parquet from a file name, looking through a ``.gz`` suffix."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1].lstrip(".") if suffixes else ""
+    return {"csv": "csv", "tsv": "csv", "jsonl": "jsonl", "ndjson": "jsonl",
+            "parquet": "parquet"}.get(ext)
+
+
+def _str_list(value, loc: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise SourcesError(f"{loc}: must be a string or a list of strings")
+    return tuple(value)
+
+
+def _settings(raw: dict, path: str) -> Settings:
+    if "allowed_networks" in raw:
+        raw = {**raw, "allowed_networks": tuple(raw["allowed_networks"])}
+    try:
+        s = Settings(**{k: v for k, v in raw.items() if k != "min_date"})
+    except TypeError as exc:
+        raise SourcesError(f"{path}: [settings]: {exc}") from exc
+    if "min_date" in raw:
+        try:
+            s = Settings(**{**s.__dict__, "min_date": date.fromisoformat(str(raw["min_date"]))})
+        except ValueError as exc:
+            raise SourcesError(f"{path}: [settings], key 'min_date': {exc}") from exc
+    if s.dask_address is not None and not re.fullmatch(r"(tcp://)?[\w.\-]+:\d+", s.dask_address):
+        raise SourcesError(
+            f"{path}: [settings], key 'dask_address': expected tcp://HOST:PORT, "
+            f"got {s.dask_address!r}"
+        )
+    if not isinstance(s.near_duplicate_window_days, int) or s.near_duplicate_window_days < 1:
+        raise SourcesError(
+            f"{path}: [settings], key 'near_duplicate_window_days': expected a whole number "
+            f"of days >= 1, got {s.near_duplicate_window_days!r}"
+        )
+    if s.on_missing_date not in ("quarantine", "run_date"):
+        raise SourcesError(
+            f"{path}: [settings], key 'on_missing_date': must be 'quarantine' or 'run_date'"
+        )
+    return s
+
+
+def _source(raw: dict, where, base: Path) -> Source:
+    sid = raw.get("id")
+    if not isinstance(sid, str) or not _ID.match(sid):
+        raise SourcesError(f"{where('id')}: id must match {_ID.pattern}")
+    unknown = sorted(set(raw) - _SOURCE_KEYS)
+    if unknown:
+        raise SourcesError(f"{where(unknown[0])}: unknown key")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise SourcesError(f"{where('kind')}: kind must be one of {', '.join(KINDS)}")
+    path = Path(raw["path"]) if "path" in raw else None
+    if path is not None and not path.is_absolute():
+        path = base / path
+    urls = _str_list(raw.get("urls", raw.get("url", [])), where("urls" if "urls" in raw else "url"))
+    if kind in ("folder", "table") and path is None:
+        raise SourcesError(f"{where('path')}: a {kind} source needs 'path'")
+    if kind in ("feed", "page") and path is None and not urls:
+        raise SourcesError(f"{where('url')}: a {kind} source needs 'url', 'urls' or 'path'")
+    fmt = raw.get("format") or (table_format(path) if kind == "table" and path else None)
+    if kind == "table" and fmt not in TABLE_FORMATS:
+        raise SourcesError(
+            f"{where('format')}: format must be one of {', '.join(TABLE_FORMATS)} "
+            f"(cannot tell from {path.name if path else 'no path'!r})"
+        )
+    columns_raw = raw.get("columns", {})
+    if not isinstance(columns_raw, dict):
+        raise SourcesError(f"{where('columns')}: must be a table of role = column")
+    columns = {}
+    for role, col in columns_raw.items():
+        if role not in COLUMN_ROLES:
+            raise SourcesError(
+                f"{where('columns')}: unknown role {role!r} (one of {', '.join(COLUMN_ROLES)})"
+            )
+        columns[role] = _str_list(col, f"{where('columns')} ({role})")
+    if kind == "table" and "text" not in columns:
+        raise SourcesError(f"{where('columns')}: a table source needs columns.text")
+    kwargs = {}
+    for key in ("date_formats", "null_values", "include", "exclude", "extra_columns"):
+        if key in raw:
+            kwargs[key] = _str_list(raw[key], where(key))
+    return Source(
+        id=sid, kind=kind, path=path, urls=urls, format=fmt, columns=columns,
+        fetch_pages=bool(raw.get("fetch_pages", False)), language=raw.get("language"),
+        delimiter=str(raw.get("delimiter", "\t" if path and ".tsv" in path.suffixes else ",")),
+        **kwargs,
+    )
+
+
+def parse_sources(text: str, path: str = "<memory>", base: Path | None = None) -> SourcesConfig:
+    """Parse sources TOML; relative paths are resolved against ``base`` (the file's folder)."""
+    base = base if base is not None else Path(path).parent
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: invalid TOML: {exc}") from exc
+    unknown = sorted(set(data) - {"settings", "source"})
+    if unknown:
+        raise SourcesError(f"{path}: unknown top-level key {unknown[0]!r}")
+    raw_sources = data.get("source")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise SourcesError(f"{path}: no [[source]] tables found")
+    sources, seen = [], set()
+    for i, raw in enumerate(raw_sources):
+        def where(key=None, i=i, raw=raw):
+            sid = raw.get("id") or f"#{i + 1}"
+            line = line_of(text, "source", i, key)
+            return f"{path}:{line}: source {sid}" + (f", key {key!r}" if key else "")
+
+        src = _source(raw, where, base)
+        if src.id in seen:
+            raise SourcesError(f"{where('id')}: duplicate source id")
+        seen.add(src.id)
+        sources.append(src)
+    return SourcesConfig(tuple(sources), _settings(data.get("settings", {}), path), path)
+
+
+def load_sources(path: str | Path) -> SourcesConfig:
+    """A sources TOML file, or a folder / table file taken as a single source."""
+    path = Path(path)
+    if path.is_dir():
+        return SourcesConfig((Source(id=_slug(path), kind="folder", path=path),), path=str(path))
+    if path.suffix.lower() == ".toml":
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SourcesError(f"{path}: cannot read sources file: {exc.strerror}") from exc
+        return parse_sources(text, str(path), path.parent)
+    fmt = table_format(path)
+    if fmt and path.is_file():
+        return SourcesConfig(
+            (Source(id=_slug(path), kind="table", path=path, format=fmt,
+                    columns={"text": ("text",), "title": ("title",), "date": ("date",),
+                             "url": ("url",)}),),
+            path=str(path),
+        )
+    raise SourcesError(f"{path}: not a folder, a sources .toml file or a csv/jsonl/parquet table")
+
+
+def _slug(path: Path) -> str:
+    name = path.resolve().name.split(".")[0].lower()
+    return re.sub(r"[^a-z0-9_\-]+", "-", name).strip("-") or "source"

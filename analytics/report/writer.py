@@ -1,0 +1,344 @@
+"""Write one run's report: report.pdf, charts/*.png, tables/*.parquet and .csv, summary.md.
+
+The IO layer over :mod:`analytics.report.charts` and :mod:`analytics.report.pages`. Every file is
+written atomically and replaced, never appended; files a previous report left in
+``charts/`` or ``tables/`` that this one does not write are removed. With
+``SOURCE_DATE_EPOCH`` set (or not), the same inputs give byte-identical PDF and PNG files:
+no timestamps, no software versions in PNGs, fixed fonts, the Agg renderer.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.transforms import Bbox
+
+from analytics.contracts import schema
+from analytics.contracts.run_summary import RunSummary
+from analytics.report import charts, facts, sections
+from analytics.report.charts import claims as claim_charts
+from analytics.report.charts import themes as theme_charts
+from analytics.report.charts import topics as topic_charts
+from analytics.report.data import EXTRA_TABLES, ReportData
+from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, md_escape
+from analytics.report.layout import page_chart
+from analytics.report.pages import build_pages, topic_table
+from analytics.store import atomic
+
+REPORT_TABLES = ("articles", "topic_mentions", "claims", "topic_trends", "themes",
+                 "article_themes", "quarantine")
+# Columns the report reads from each table (the rest of the contract may evolve freely).
+NEEDS = {
+    "articles": ("article_id", "source", "url", "title", "published_at", "duplicate_of",
+                 "ingested_on"),
+    "topic_mentions": ("article_id", "topic_id", "mentions", "evidence"),
+    "claims": ("article_id", "claim_type", "value", "unit", "target_year", "snippet"),
+    # Shown when present, all columns needed (contracts in analytics.report.data).
+    **{name: tuple(cols) for name, cols in EXTRA_TABLES.items()},
+    "topic_trends": ("period_start", "period", "topic_id", "articles"),
+    "themes": ("theme_id", "label", "top_terms", "size"),
+    "article_themes": ("article_id", "theme_id", "weight"),
+    "quarantine": ("source", "location", "reason"),
+}
+PNG_DPI = 150
+CHARTS = ("topic_totals", "topic_trends", "themes", "spending_claims", "topic_share",
+          "source_shares", "cooccurrence", "spending_claims_over_time", "theme_map",
+          "theme_trends")  # the PNGs in charts/, in the order artifacts list them
+CHILD_TIMEOUT = 600  # seconds the PNG process may take before they are drawn here
+PNG_PAD = 0.1  # inches of the page kept around a chart cut from it (titles touch its edge)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Paths of everything one report wrote."""
+
+    out_dir: Path
+    pdf: Path
+    summary_md: Path
+    pages: int
+    charts: dict[str, Path] = field(default_factory=dict)
+    tables: dict[str, Path] = field(default_factory=dict)  # name -> Parquet
+    csv: dict[str, Path] = field(default_factory=dict)  # name -> CSV beside it
+
+
+def write_report(
+    out_dir: Path,
+    *,
+    tables: Mapping[str, pl.DataFrame],
+    topic_labels: Mapping[str, str],
+    summary: RunSummary,
+    theme_status: str | None = None,
+    title: str = "topicwatch report",
+    png_dpi: int = PNG_DPI,
+    parallel: bool = True,
+) -> ReportFiles:
+    """Write the report for one run into ``out_dir`` (e.g. ``reports/<run-date>/``).
+
+    ``tables`` holds frames following analytics.contracts.schema by name, plus the
+    ``report_data.EXTRA_TABLES`` (emerging_topics, cooccurrence, source_shares,
+    theme_terms, theme_coords, theme_trends); absent report tables count as empty (and
+    absent extra ones are not written), other tables are saved too. ``theme_status`` (default
+    ``summary.theme_status``) explains missing themes. Raises ``schema.SchemaError``
+    naming any missing or mistyped column the report needs. ``parallel`` draws the PNG
+    charts in a forked process while the PDF is drawn (same files either way).
+    """
+    out_dir = Path(out_dir)
+    frames = {name: _checked(tables.get(name), name) for name in REPORT_TABLES}
+    extras = {name: _checked(tables.get(name), name) for name in EXTRA_TABLES}
+    order = charts.topic_order(
+        topic_labels, frames["topic_mentions"]["topic_id"], frames["topic_trends"]["topic_id"]
+    )
+    data = ReportData(
+        **frames,
+        topic_labels=dict(topic_labels),
+        summary=summary,
+        theme_status=theme_status if theme_status is not None else summary.theme_status,
+        colors=charts.topic_colors(order),
+        **extras,
+    )
+    pages = build_pages(data, title=title)
+    for page in pages:  # before the fork: the PDF and the PNGs are drawn from one layout
+        charts.freeze_layout(page)
+    chart_paths = _write_standalone_charts(out_dir / "charts", data, pages, png_dpi)
+    cut_charts = _cut_page_charts(out_dir / "charts", pages, png_dpi, fork=parallel)
+    # polars writes the tables without holding the GIL, so they go while matplotlib draws.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(_write_tables, out_dir / "tables", {**frames, **tables})
+        pdf = _write_pdf(out_dir / "report.pdf", pages, title=f"{title} {summary.run_date}")
+        summary_md = atomic.write_text(out_dir / "summary.md",
+                                       summary_markdown(data, title=title))
+        chart_paths |= cut_charts()
+        table_paths, csv_paths = written.result()
+    chart_paths = {name: chart_paths[name] for name in CHARTS}
+    _remove_stale(out_dir / "charts", set(chart_paths.values()))
+    _remove_stale(out_dir / "tables", set(table_paths.values()) | set(csv_paths.values()))
+    return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths)
+
+
+def _checked(df: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    contract = schema.TABLES.get(name) or EXTRA_TABLES[name]
+    if df is None:
+        return pl.DataFrame(schema=contract)
+    if name == "claims" and "actor" not in df.columns:  # optional: claims before actors
+        df = df.with_columns(actor=pl.lit(None, pl.String))
+    problems = [
+        f"missing column {c!r}" if c not in df.columns
+        else f"column {c!r} is {df.schema[c]}, expected {contract[c]}"
+        for c in NEEDS[name]
+        if c not in df.columns or df.schema[c] != contract[c]
+    ]
+    if problems:
+        raise schema.SchemaError(f"{name} (for the report): " + "; ".join(problems))
+    return df
+
+
+def csv_ready(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with list columns joined by "; " and structs as JSON, so CSV can hold it."""
+    cols = []
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.List | pl.Array):
+            cols.append(pl.col(name).cast(pl.List(pl.String)).list.join("; ").alias(name))
+        elif isinstance(dtype, pl.Struct):
+            cols.append(pl.col(name).struct.json_encode().alias(name))
+        else:
+            cols.append(pl.col(name))
+    return df.select(cols)
+
+
+def _write_tables(folder: Path, frames: Mapping[str, pl.DataFrame]):
+    parquet, csv = {}, {}
+    for name in sorted(frames):
+        df = frames[name]
+        parquet[name] = atomic.write_parquet(df, folder / f"{name}.parquet")
+        ready = csv_ready(df)
+        csv[name] = atomic.write_with(folder / f"{name}.csv", ready.write_csv)
+    return parquet, csv
+
+
+def _save_png(fig: Figure, dest: Path, dpi: int) -> Path:
+    charts.freeze_layout(fig)
+    with charts.style():
+        return atomic.write_with(
+            dest, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+        )
+
+
+def _save_png_from_page(page: Figure, chart: SubFigure, dest: Path, dpi: int) -> Path:
+    """The part of a laid-out (frozen) PDF page that holds ``chart``, as a PNG."""
+    inches = chart.bbox.transformed(page.dpi_scale_trans.inverted())
+    # Not below: the page's note on the chart starts there.
+    box = Bbox(np.round(inches.get_points() + [[-PNG_PAD, 0], [PNG_PAD, PNG_PAD]], 4))
+    with charts.style():
+        return atomic.write_with(dest, lambda tmp: page.savefig(
+            tmp, format="png", dpi=dpi, bbox_inches=box, metadata={"Software": None}))
+
+
+def _write_standalone_charts(folder: Path, data: ReportData, pages: list[Figure],
+                             dpi: int) -> dict[str, Path]:
+    """The PNGs of charts that no PDF page holds (sections without data), drawn on their
+    own; the others are cut from their pages (:func:`_cut_page_charts`)."""
+    on_pages = {ref[0] for page in pages if (ref := page_chart(page))}
+    builders: dict[str, Callable[[], Figure]] = {
+        "topic_totals": lambda: charts.topic_totals_chart(
+            data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
+            colors=data.colors),
+        "topic_trends": lambda: charts.topic_trends_chart(
+            data.topic_trends, data.topic_labels, colors=data.colors),
+        "themes": lambda: charts.themes_chart(data.themes, status=data.theme_status),
+        "spending_claims": lambda: charts.spending_claims_chart(data.claims),
+        "topic_share": lambda: topic_charts.topic_share_chart(
+            data.topic_trends, data.topic_labels, colors=data.colors),
+        "source_shares": lambda: topic_charts.source_shares_chart(
+            data.source_shares, data.topic_labels),
+        "cooccurrence": lambda: topic_charts.cooccurrence_chart(
+            data.cooccurrence, data.topic_labels),
+        "spending_claims_over_time": lambda: claim_charts.spending_claims_over_time_chart(
+            data.claims, data.articles),
+        "theme_map": lambda: theme_charts.theme_map_chart(
+            data.theme_coords, data.article_themes, data.themes),
+        "theme_trends": lambda: theme_charts.theme_trends_chart(data.theme_trends, data.themes),
+    }
+    return {name: _save_png(build(), folder / f"{name}.png", dpi)
+            for name, build in builders.items() if name not in on_pages}
+
+
+def _cut_page_charts(folder: Path, pages: list[Figure], dpi: int,
+                     fork: bool) -> Callable[[], dict[str, Path]]:
+    """Start writing the PNG of every chart a PDF page holds, cut from that page (each
+    chart is drawn once, for both); returns the call that waits for them.
+
+    With ``fork`` (where the OS has it) a forked child process draws them while this one
+    draws the PDF: drawing is most of a report's time and holds the GIL. The child sees
+    the laid-out figures as they are, draws with matplotlib only (polars' thread pool is
+    not safe after a fork) and exits; should it fail, they are drawn here.
+    """
+    jobs = {name: (page, chart) for page in pages if (ref := page_chart(page))
+            for name, chart in [ref]}
+    paths = {name: folder / f"{name}.png" for name in jobs}
+
+    def cut() -> None:
+        for name, (page, chart) in jobs.items():
+            _save_png_from_page(page, chart, paths[name], dpi)
+
+    child = None
+    # A daemonic process (e.g. a multiprocessing pool's worker) may not have children.
+    if (fork and jobs and "fork" in mp.get_all_start_methods()
+            and not mp.current_process().daemon):
+        child = mp.get_context("fork").Process(target=cut, name="topicwatch-charts",
+                                               daemon=True)
+        child.start()
+
+    def done() -> dict[str, Path]:
+        if child is not None:
+            child.join(CHILD_TIMEOUT)
+            if child.exitcode == 0:
+                return paths
+            child.kill()
+            child.join()
+        cut()
+        return paths
+
+    return done
+
+
+def _write_pdf(dest: Path, pages: list[Figure], *, title: str) -> Path:
+    """The pages (laid out and frozen) as one PDF."""
+    # No dates in the metadata: reruns of the same inputs give the same bytes even without
+    # SOURCE_DATE_EPOCH; the run date is on the title page.
+    metadata = {"Title": title, "Creator": "topicwatch", "CreationDate": None, "ModDate": None}
+
+    def write(tmp: Path) -> None:
+        with charts.style(), PdfPages(tmp, metadata=metadata) as pdf:
+            for page in pages:
+                pdf.savefig(page)
+
+    return atomic.write_with(dest, write)
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    for path in folder.glob("*"):
+        if path.suffix in {".png", ".parquet", ".csv"} and path not in keep:
+            path.unlink(missing_ok=True)
+
+
+def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> str:
+    """Headline numbers, the topic table, claims and themes as Markdown (text escaped)."""
+    s = data.summary
+    first, last = data.date_range()
+    lines = [
+        f"# {md_escape(title)}: {md_escape(s.corpus)}",
+        "",
+        f"Run date {fmt_date(s.run_date)}; articles published {fmt_date(first)} to "
+        f"{fmt_date(last)}.",
+        "",
+        "| read | new | stored | duplicates | quarantined | topics found |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {s.rows_read:,} | {s.new_articles:,} | {s.stored_articles:,} | {s.duplicates:,} "
+        f"| {s.quarantined:,} | {s.topics_found:,} |",
+        "",
+        "## What changed",
+        "",
+    ]
+    lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in sections.what_changed(data)]
+    lines += ["", "## Topics", ""]
+    table = topic_table(data)
+    if data.topic_mentions.height == 0:
+        lines += ["No data: no topic mentions in this run.", ""]
+    lines += ["| topic | articles | mentions | share | change | reach | evidence |",
+              "|---|---:|---:|---:|---:|---:|---|"]
+    for r in table.iter_rows(named=True):
+        lines.append(f"| {md_escape(r['label'])} | {fmt_int(r['articles'])} | "
+                     f"{fmt_int(r['mentions'])} | {fmt_pct(r['share'])} | "
+                     f"{sections.fmt_pp(r['delta'])} | {fmt_int(r['reach'])} | "
+                     f"{md_escape(r['evidence'], 160)} |")
+    lines += ["", "## Emerging topics", ""]
+    flagged = data.emerging_topics.filter(pl.col("emerging"))
+    if flagged.height == 0:
+        lines.append("None this period.")
+    quotes = facts.emerging_quotes(data.emerging_topics, data.topic_mentions,
+                                          data.articles)
+    for topic, share, base, z in flagged.select("topic_id", "share", "baseline_share",
+                                                "z").iter_rows():
+        lines.append(f"- {md_escape(data.topic_labels.get(topic, topic))}: "
+                     f"{fmt_pct(share)} vs {fmt_pct(base)} baseline, z {z:.1f}")
+        for q in quotes.filter(pl.col("topic_id") == topic).iter_rows(named=True):
+            lines.append(f"  - {md_escape(q['evidence'], 200)} ({md_escape(q['source'])}, "
+                         f"{fmt_date(q['published_at'])}, {md_escape(q['link'])})")
+    lines += ["", "## Spending claims", ""]
+    if data.claims.height == 0:
+        lines.append("No data: no spending claims found in this run.")
+    else:
+        lines += ["| value | unit | target year | actor | sentence |",
+                  "|---:|---|---:|---|---|"]
+        for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
+                named=True):
+            unit = md_escape(charts.unit_label(r["unit"]))
+            lines.append(f"| {fmt_number(r['value'])} | {unit} | "
+                         f"{r['target_year'] or '–'} | {md_escape(r['actor'])} | "
+                         f"{md_escape(r['snippet'], 200)} |")
+    lines += ["", "## Themes", ""]
+    real = data.themes.filter(pl.col("theme_id") >= 0).sort("theme_id")
+    if real.height == 0:
+        lines.append(f"No data: {md_escape(data.theme_status or 'no themes in this run')}.")
+    for r in real.iter_rows(named=True):
+        terms = md_escape(", ".join(r["top_terms"] or []), 120)
+        lines.append(f"- theme {r['theme_id']} ({r['size']:,} articles): "
+                     f"{md_escape(r['label'], 80)}: {terms}")
+    lines += ["", "## Data quality", ""]
+    for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"- quarantined, {md_escape(reason)}: {n:,}")
+    for o in s.sources:
+        lines.append(f"- source {md_escape(o.source)} ({md_escape(o.kind)}): {o.status}, "
+                     f"{o.rows_read:,} rows read {md_escape(o.message)}".rstrip())
+    if s.parameters:
+        lines += ["", "## Run parameters", ""]
+        lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in s.parameters.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,152 @@
+"""The article store: Parquet under ``data/``, partitioned by publication month.
+
+Layout (readable by polars, DuckDB or Spark without topicwatch, Hive-style)::
+
+    data/articles/month=2025-06/part-0.parquet   one file per publication month
+    data/quarantine/run_date=2025-06-05.parquet  rows rejected by that run
+    data/http_state.parquet                      ETag/Last-Modified per fetched URL
+    data/themes/run_date=2025-06-05.parquet      the themes of that run (for stable ids)
+    data/.lock                                   held by the run that writes
+
+``data/`` is a folder or an fsspec URL such as ``s3://bucket/prefix`` (``storage.py``);
+on an object store the paths this class returns are the filesystem's own
+(``bucket/prefix/articles/...``, for ``store.storage.fs``).
+
+Adding articles rewrites only the months they fall in, each file atomically; a run killed
+between two months leaves every file whole, and the next run (ingesting the same
+inputs again) adds what is missing, because ids make ingestion idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path, PurePath
+
+import polars as pl
+
+from analytics.contracts import schema
+from analytics.store.backends import StoreLockedError, open_storage
+
+__all__ = ["PART", "ArticleStore", "StoreLockedError"]
+
+PART = "part-0.parquet"
+
+
+class ArticleStore:
+    def __init__(self, root: str | Path):
+        """``root``: a folder, or an fsspec URL (``s3://bucket/prefix``, ``memory://x``)."""
+        self.storage = open_storage(root)
+        self.url = self.storage.url  # for messages: the folder or the URL as given
+        self.root = self.storage.root
+        self.articles_dir = self.root / "articles"
+        self.quarantine_dir = self.root / "quarantine"
+        self.http_state_path = self.root / "http_state.parquet"
+        self.themes_dir = self.root / "themes"
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float = 600.0) -> Iterator[None]:
+        """Hold the store's lock (never a lock on the Parquet files themselves); on an
+        object store a best-effort lock object (``ObjectStorage.lock``)."""
+        with self.storage.lock(timeout):
+            self._remove_stale_temps()
+            yield
+
+    def _remove_stale_temps(self) -> None:
+        """Delete temporary files a killed writer left; safe because we hold the lock."""
+        self.storage.remove_temps()
+
+    def partition(self, month: str) -> PurePath:
+        """The file of one publication month (``"YYYY-MM"``), whether it exists or not."""
+        return self.articles_dir / f"month={month}" / PART
+
+    def partitions(self) -> list[PurePath]:
+        return self.storage.glob(self.articles_dir, f"month=*/{PART}")
+
+    def months(self) -> list[str]:
+        """The stored publication months, ``"YYYY-MM"``, in order."""
+        return [_month(p) for p in self.partitions()]
+
+    def read(self, columns: list[str] | None = None, *, first_month: str | None = None,
+             last_month: str | None = None) -> pl.DataFrame:
+        """Stored articles (``ARTICLES`` columns, or the ``columns`` asked for), all or
+        those of the partitions from ``first_month`` to ``last_month`` (``"YYYY-MM"``)."""
+        cols = columns or list(schema.ARTICLES)
+        parts = [p for p in self.partitions()
+                 if (first_month is None or _month(p) >= first_month)
+                 and (last_month is None or _month(p) <= last_month)]
+        if not parts:
+            return schema.empty("articles").select(cols)
+        return self.storage.read_parquet(parts, cols)
+
+    def read_month(self, month: str, columns: list[str] | None = None) -> pl.DataFrame:
+        """The articles of one partition (``"YYYY-MM"``)."""
+        return self.read(columns, first_month=month, last_month=month)
+
+    def keys(self) -> pl.DataFrame:
+        """``article_id`` and ``content_hash`` of every stored article."""
+        return self.read(["article_id", "content_hash"])
+
+    def add(self, articles: pl.DataFrame) -> int:
+        """Store new ``articles`` rows; returns how many were not stored before.
+
+        Rows whose ``article_id`` is already stored are ignored, so adding the same rows
+        twice stores them once.
+        """
+        articles = schema.validate(articles, "articles")
+        if articles.is_empty():
+            return 0
+        added = 0
+        months = articles.with_columns(_month=pl.col("published_at").dt.strftime("%Y-%m"))
+        for (month,), rows in sorted(months.group_by("_month"), key=lambda kv: kv[0]):
+            path = self.partition(month)
+            old = (self.storage.read_parquet([path]) if self.storage.exists(path)
+                   else schema.empty("articles"))
+            fresh = rows.drop("_month").join(old.select("article_id"), on="article_id", how="anti")
+            if fresh.is_empty():
+                continue
+            merged = pl.concat([old, fresh]).sort("published_at", "article_id")
+            self.storage.write_parquet(merged, path)
+            added += fresh.height
+        return added
+
+    def write_quarantine(self, run_date: date, rows: pl.DataFrame) -> PurePath:
+        """Replace the quarantine file of ``run_date`` with ``rows``."""
+        rows = schema.validate(rows, "quarantine")
+        path = self.quarantine_dir / f"run_date={run_date.isoformat()}.parquet"
+        return self.storage.write_parquet(rows.sort("source", "location"), path)
+
+    def read_http_state(self) -> dict[str, tuple[str | None, str | None]]:
+        """url -> (etag, last_modified) remembered from earlier fetches."""
+        if not self.storage.exists(self.http_state_path):
+            return {}
+        df = self.storage.read_parquet([self.http_state_path])
+        return {u: (e, m) for u, e, m in df.select("url", "etag", "last_modified").iter_rows()}
+
+    def write_http_state(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        """Merge ``validators`` into the remembered HTTP state."""
+        if not validators:
+            return
+        state = {**self.read_http_state(), **validators}
+        df = pl.DataFrame(
+            [(u, e, m) for u, (e, m) in sorted(state.items())],
+            schema={"url": pl.String, "etag": pl.String, "last_modified": pl.String},
+            orient="row",
+        )
+        self.storage.write_parquet(df, self.http_state_path)
+
+    def write_themes(self, run_date: date, themes: pl.DataFrame) -> PurePath:
+        """Keep the themes of ``run_date`` so that later runs can continue their ids."""
+        themes = schema.validate(themes, "themes")
+        return self.storage.write_parquet(themes, self.themes_dir / f"run_date={run_date}.parquet")
+
+    def previous_themes(self, run_date: date) -> pl.DataFrame | None:
+        """The themes of the latest run before ``run_date``, if any."""
+        earlier = [p for p in self.storage.glob(self.themes_dir, "run_date=*.parquet")
+                   if p.stem.split("=", 1)[1] < run_date.isoformat()]
+        return self.storage.read_parquet(earlier[-1:]) if earlier else None
+
+
+def _month(partition: PurePath) -> str:
+    return partition.parent.name.split("=", 1)[1]

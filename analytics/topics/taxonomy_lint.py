@@ -1,0 +1,96 @@
+"""Lint a taxonomy: overlapping phrases between topics and phrases that match nothing.
+
+Errors that make a taxonomy unusable (bad TOML, duplicate ids, empty phrase lists,
+invalid regexes) are raised by ``parse_taxonomy`` already; this module finds what is
+legal but probably unintended. Each finding names the file, line, topic and phrase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from analytics.contracts.taxonomy import WORD_BOUNDARY, Taxonomy, parse_taxonomy, phrase_regex
+from analytics.contracts.toml_lines import line_of, value_line
+from analytics.topics.tagging import document
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "warning" or "info"
+    path: str
+    line: int
+    topic: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level}: topic {self.topic}: {self.message}"
+
+
+def _where(text: str, taxonomy: Taxonomy, topic_id: str, phrase: str, key: str = "") -> int:
+    """Line of ``phrase`` in the topic's table; with ``key``, the first at or after that
+    key's line (a phrase may stand both in ``exclude`` and in ``exclude_articles``)."""
+    index = taxonomy.ids.index(topic_id)
+    if key:
+        lines = text.splitlines()
+        start = line_of(text, "topic", index, key) - 1
+        for n in range(start, len(lines)):
+            if n > start and lines[n].lstrip().startswith("[["):
+                break
+            if f'"{phrase}"' in lines[n] or f"'{phrase}'" in lines[n]:
+                return n + 1
+    return value_line(text, "topic", index, phrase)
+
+
+def overlapping_phrases(taxonomy: Taxonomy, text: str) -> list[Finding]:
+    """Phrases of one topic that another topic's phrases or patterns also match."""
+    findings = []
+    for topic in taxonomy.topics:
+        for phrase in topic.all_phrases:
+            for other in taxonomy.topics:
+                if other.id == topic.id:
+                    continue
+                hit = pl.select(pl.lit(phrase).str.contains(other.regex)).item()
+                if hit:
+                    findings.append(Finding(
+                        "warning", taxonomy.path, _where(text, taxonomy, topic.id, phrase),
+                        topic.id, f"phrase {phrase!r} is also matched by topic {other.id}",
+                    ))
+    return findings
+
+
+def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> list[Finding]:
+    """Phrases, patterns and ``exclude_articles`` phrases that match no article of
+    ``articles`` (title, text)."""
+    docs = articles.select(_doc=document(articles))
+    findings = []
+    for topic in taxonomy.topics:
+        b = WORD_BOUNDARY
+        items = [(p, rf"(?i){b}{phrase_regex(p)}{b}", "") for p in topic.all_phrases]
+        items += [(p, rf"(?i){b}(?:{p}){b}", "") for p in topic.patterns]
+        items += [(p, rf"(?i){b}{phrase_regex(p)}{b}", "exclude_articles")
+                  for p in topic.exclude_articles]
+        found = docs.select(
+            [pl.col("_doc").str.contains(rx).any().alias(str(i))
+             for i, (_, rx, _) in enumerate(items)]
+        ).row(0)
+        for (phrase, _, key), hit in zip(items, found, strict=True):
+            if not hit:
+                findings.append(Finding(
+                    "info", taxonomy.path, _where(text, taxonomy, topic.id, phrase, key),
+                    topic.id, f"{key + ' ' if key else ''}{phrase!r} matches nothing in the "
+                    f"{articles.height} articles given",
+                ))
+    return findings
+
+
+def lint_taxonomy(path: str | Path, articles: pl.DataFrame | None = None) -> list[Finding]:
+    """All findings for the taxonomy file at ``path`` (raises ``TaxonomyError`` if invalid)."""
+    text = Path(path).read_text(encoding="utf-8")
+    taxonomy = parse_taxonomy(text, str(path))
+    findings = overlapping_phrases(taxonomy, text)
+    if articles is not None:
+        findings += unmatched_phrases(taxonomy, text, articles)
+    return findings

@@ -1,0 +1,327 @@
+"""write_report: every file written, PDF pages render and are not blank, text stays literal,
+reruns are byte-identical and replace, never append."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import polars as pl
+import pytest
+
+from analytics.contracts import schema
+from analytics.report.writer import ReportFiles, csv_ready, write_report
+from tests import helpers as h
+
+# title, topics, emerging topics, 3 topic charts (totals, trends, share), share by source,
+# co-occurrence, evidence, claims (by year, over time, table), themes (bars, map, trends,
+# table), data quality
+FULL_PAGES = 17
+# as above, but spending claims and themes are single "no data" pages
+EMPTY_PAGES = 12
+ROOT = Path(__file__).resolve().parents[3]
+CHARTS = {"topic_totals", "topic_trends", "themes", "spending_claims", "topic_share",
+          "source_shares", "cooccurrence", "spending_claims_over_time", "theme_map",
+          "theme_trends"}
+PAGE_TITLES = ("Emerging topics", "Topic co-occurrence", "Share by source",
+               "Spending targets over time", "Theme map", "Evidence", "Topic share over time",
+               "Theme sizes over time")
+
+
+def _write(out: Path, **kwargs) -> ReportFiles:
+    kwargs.setdefault("tables", h.tables())
+    kwargs.setdefault("topic_labels", h.TOPIC_LABELS)
+    kwargs.setdefault("summary", h.summary())
+    return write_report(out, **kwargs)
+
+
+def _pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    cmd = [h.require_tool("pdftotext"), "-layout"]
+    if first:
+        cmd += ["-f", str(first), "-l", str(last or first)]
+    return subprocess.run([*cmd, str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def _page_images(pdf: Path, out: Path) -> list[Path]:
+    tool = h.require_tool("pdftoppm")
+    subprocess.run([tool, "-r", "40", "-png", str(pdf), str(out / "page")], check=True)
+    return sorted(out.glob("page-*.png"))
+
+
+def _body_ink(png: Path) -> int:
+    """Non-white pixels above the footer (the footer alone must not make a page count)."""
+    img = mpimg.imread(png)[..., :3]
+    body = img[: int(img.shape[0] * 0.9)]
+    return int((body.min(axis=2) < 0.9).sum())
+
+
+def _digests(files: ReportFiles) -> dict[str, str]:
+    paths = [files.pdf, *files.charts.values()]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> ReportFiles:
+    return _write(tmp_path_factory.mktemp("report") / "2025-07-01")
+
+
+def test_writes_every_file(report):
+    out = report.out_dir
+    assert report.pdf == out / "report.pdf" and report.pdf.stat().st_size > 0
+    assert set(report.charts) == CHARTS
+    for name, path in report.charts.items():
+        assert path == out / "charts" / f"{name}.png"
+        assert path.read_bytes().startswith(b"\x89PNG")
+    assert set(report.tables) == set(h.tables())
+    for name, path in report.tables.items():
+        assert path == out / "tables" / f"{name}.parquet"
+        assert pl.read_parquet(path).equals(h.tables()[name])
+        assert report.csv[name] == path.with_suffix(".csv") and report.csv[name].exists()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_csv_joins_list_columns(report):
+    themes = pl.read_csv(report.csv["themes"])
+    assert themes["top_terms"][0] == "air; defence; drones; patriot"
+    frame = pl.DataFrame({"a": [["x", "y"], None]}, schema={"a": pl.List(pl.String)})
+    assert csv_ready(frame)["a"].to_list() == ["x; y", None]
+
+
+def test_summary_markdown_has_numbers_topics_and_claims(report):
+    md = report.summary_md.read_text()
+    assert "| 9 | 5 | 5 | 2 | 2 | 4 |" in md
+    # canonical articles only; reach adds the near duplicate a5
+    assert "Drones and unmanned systems | 3 | 8 | 60.0% | +60.0 pp | 4 |" in md
+    assert "Core spending of 3.5% by 2035." in md
+    assert "## What changed" in md and "## Emerging topics" in md
+    assert "A drone factory opened in the west. (agency, 2025-06-17" in md
+
+
+def test_pdf_pages_render_and_are_not_blank(report, tmp_path):
+    pages = _page_images(report.pdf, tmp_path)
+    assert report.pages == FULL_PAGES
+    assert len(pages) == FULL_PAGES
+    for page in pages:
+        assert _body_ink(page) > 200, f"{page.name} looks blank"
+
+
+def test_title_page_names_corpus_run_date_and_counts(report):
+    text = _pdftotext(report.pdf, 1)
+    assert "seeds/sources.toml" in text
+    assert "2025-07-01" in text
+    assert "2025-06-02 to 2025-06-22" in text
+    assert "Rows read this run" in text and "period" in text
+    assert f"page 1 of {FULL_PAGES}" in text
+
+
+def test_title_page_says_what_changed(report):
+    text = " ".join(_pdftotext(report.pdf, 1).split())
+    assert "What changed" in text
+    assert "New articles this run 5 (1 near duplicate among them)" in text
+    assert "Rising topics Drones and unmanned systems +60.0 pp (0% → 60%)" in text
+    assert "Emerging topics Drones and unmanned systems (100.0% vs 30.0% usually, z 4.2)" in text
+    # a2 was stored on the run date; a0's two claims were stored before
+    assert "New spending claims 1 claim in 1 article: 2% of GDP (wire 2025-06-12)" in text
+
+
+def test_contents_points_at_the_right_pages(report):
+    title = _pdftotext(report.pdf, 1)
+    entries = dict(re.findall(r"(Emerging topics|Share by source|Topic co-occurrence|Evidence"
+                              r"|Themes|Data quality)\s+page (\d+)", title))
+    assert set(entries) == {"Emerging topics", "Share by source", "Topic co-occurrence",
+                            "Evidence", "Themes", "Data quality"}
+    firsts = {"Emerging topics": "Emerging topics", "Share by source": "Share by source",
+              "Topic co-occurrence": "Topic co-occurrence", "Evidence": "Evidence",
+              "Themes": "Themes and their top terms", "Data quality": "Data quality"}
+    for name, page in entries.items():
+        assert firsts[name] in _pdftotext(report.pdf, int(page)), name
+
+
+def test_pdf_has_every_section(report):
+    text = _pdftotext(report.pdf)
+    for heading in ("Topics", "Articles per topic", "Articles per topic over time",
+                    "Spending claims", "Themes and their top terms", "Data quality",
+                    "Patriot batteries shot down", "HTTP 503", "missing text", *PAGE_TITLES):
+        assert heading in text, heading
+
+
+def test_topic_table_shows_change_and_reach(report):
+    text = _pdftotext(report.pdf, 2)
+    assert "Change" in text and "Reach" in text
+    row = next(line for line in text.splitlines() if line.startswith("Drones and unmanned"))
+    # articles (canonical), mentions, share, change, reach (with the near duplicate)
+    assert "3 8 60.0% +60.0 pp 4" in " ".join(row.split())
+
+
+def test_emerging_and_evidence_pages_quote_articles(report):
+    text = _pdftotext(report.pdf)
+    emerging = text[text.index("Emerging topics\n"):text.index("Articles per topic")]
+    assert "Drones and unmanned systems" in emerging and "4.2" in emerging
+    assert "https://example.org/4" in emerging and "agency" in emerging
+    evidence = text[text.index("For the 5 topics with most articles"):]
+    assert "“The EU adopted a new sanctions package.”" in evidence
+    assert "example.org/repost" not in evidence  # near duplicates are left out
+
+
+def test_no_emerging_topics_says_so(tmp_path):
+    calm = h.emerging_topics().with_columns(pl.lit(False).alias("emerging"))
+    files = _write(tmp_path / "r", tables=h.tables(emerging_topics=calm))
+    text = _pdftotext(files.pdf)
+    assert "No emerging topics this period." in text
+    assert "Emerging topics none this period" in " ".join(_pdftotext(files.pdf, 1).split())
+
+
+def test_hostile_titles_print_literally(tmp_path):
+    arts = h.articles([h.HOSTILE_TITLE, "plain", "W" * 3000, "b", "c"])
+    claims = h.claims(snippet=h.HOSTILE_TITLE)
+    labels = {**h.TOPIC_LABELS, "drones": "Drones $x$"}
+    files = _write(tmp_path / "r", tables=h.tables(articles=arts, claims=claims),
+                   topic_labels=labels, summary=h.summary(corpus="corpus $x$ \\input{x}"))
+    text = _pdftotext(files.pdf)
+    assert "$x$" in text
+    assert "\\input{x}" in text
+    assert "<script>alert(1)</script>" in text
+    assert "corpus $x$ \\input{x}" in _pdftotext(files.pdf, 1)
+    md = files.summary_md.read_text()
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    for page in _page_images(files.pdf, tmp_path):
+        assert _body_ink(page) > 200
+
+
+def test_empty_inputs_say_no_data(tmp_path):
+    summary = h.summary(rows_read=0, new_articles=0, stored_articles=0, duplicates=0,
+                        quarantined=0, quarantine_reasons={}, sources=(), date_min=None,
+                        date_max=None, topics_found=0)
+    files = _write(tmp_path / "r", tables=h.empty_tables(), summary=summary,
+                   theme_status="not enough articles for themes (0 articles)")
+    assert files.pages == EMPTY_PAGES
+    text = _pdftotext(files.pdf)
+    assert text.count("no data") >= 5
+    assert "not enough articles for themes (0 articles)" in text
+    assert "no articles" in _pdftotext(files.pdf, 1)
+    assert "No data: no spending claims" in files.summary_md.read_text()
+    for page in _page_images(files.pdf, tmp_path):
+        assert _body_ink(page) > 100
+
+
+def test_missing_tables_count_as_empty(tmp_path):
+    files = _write(tmp_path / "r", tables={"articles": h.articles()})
+    assert files.pages == EMPTY_PAGES
+    assert pl.read_parquet(files.tables["claims"]).schema == schema.empty("claims").schema
+    assert "emerging_topics" not in files.tables  # extra tables are written when given
+    assert set(files.charts) == CHARTS
+
+
+def test_a_missing_column_of_an_extra_table_is_named(tmp_path):
+    broken = h.source_shares().drop("source_articles")
+    with pytest.raises(schema.SchemaError, match="source_shares.*'source_articles'"):
+        _write(tmp_path / "r", tables=h.tables(source_shares=broken))
+
+
+def test_claims_without_actor_still_report(tmp_path):
+    files = _write(tmp_path / "r", tables=h.tables(claims=h.claims().drop("actor")))
+    assert files.pages == FULL_PAGES
+
+
+def test_a_missing_column_is_named(tmp_path):
+    broken = h.topic_mentions().drop("evidence")
+    with pytest.raises(schema.SchemaError, match="topic_mentions.*'evidence'"):
+        _write(tmp_path / "r", tables=h.tables(topic_mentions=broken))
+    assert not (tmp_path / "r" / "report.pdf").exists()
+
+
+def test_rerun_is_byte_identical_and_replaces(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751328000")
+    first = _digests(_write(tmp_path / "a"))
+    stale = [tmp_path / "a" / "charts" / "old.png", tmp_path / "a" / "tables" / "gone.csv"]
+    for path in stale:
+        path.write_bytes(b"stale")
+    again = _write(tmp_path / "a")
+    assert _digests(again) == first
+    # A fresh process too: layout solvers can differ in the last bits between processes.
+    script = (
+        "import sys, hashlib; from pathlib import Path; from tests import helpers as h;"
+        "from analytics.report.writer import write_report;"
+        "f = write_report(Path(sys.argv[1]), tables=h.tables(), topic_labels=h.TOPIC_LABELS,"
+        " summary=h.summary());"
+        "[print(p.name, hashlib.sha256(p.read_bytes()).hexdigest())"
+        " for p in [f.pdf, *f.charts.values()]]"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "b")], check=True,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    assert dict(line.split() for line in out.splitlines()) == first
+    assert not any(path.exists() for path in stale)
+    assert sorted(p.name for p in (tmp_path / "a" / "charts").iterdir()) == sorted(
+        f"{name}.png" for name in CHARTS)
+
+
+def test_pdf_metadata_has_no_dates(report):
+    data = report.pdf.read_bytes()
+    assert b"/CreationDate" not in data and b"/ModDate" not in data
+    assert b"topicwatch report 2025-07-01" in data
+
+
+def test_missing_tool_skips_locally_and_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(h.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        h.require_tool("pdftoppm")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        h.require_tool("pdftoppm")
+
+
+def test_charts_drawn_in_a_forked_process_equal_those_drawn_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751328000")
+    forked = _write(tmp_path / "forked", parallel=True)
+    here = _write(tmp_path / "here", parallel=False)
+    assert _digests(forked) == _digests(here)
+    assert forked.charts.keys() == here.charts.keys()
+
+
+def test_a_chart_png_is_its_pdf_page_chart(report):
+    """The PNG is cut from the PDF page (page width, the chart's height), not drawn again
+    at another size; charts of sections without data are drawn on their own."""
+    from analytics.report.layout import TEXT_W
+    from analytics.report.writer import PNG_DPI, PNG_PAD
+
+    for name in ("topic_totals", "theme_map", "spending_claims"):
+        img = mpimg.imread(report.charts[name])
+        assert img.shape[1] == round((TEXT_W + 0.2 + 2 * PNG_PAD) * PNG_DPI)
+        assert (img[..., :3].min(axis=2) < 0.5).sum() > 2_000  # a chart, not a blank cut
+
+
+def test_sections_without_data_still_get_every_chart(tmp_path):
+    files = _write(tmp_path / "r", tables=h.tables(claims=h.claims().clear()))
+    assert set(files.charts) == CHARTS
+    img = mpimg.imread(files.charts["spending_claims"])
+    assert img.shape[1] != mpimg.imread(files.charts["topic_totals"]).shape[1]
+
+
+def test_claims_show_the_extractors_unit_as_words(tmp_path):
+    claims = h.claims().with_columns(unit=pl.lit("percent_gdp"))
+    files = _write(tmp_path / "r", tables=h.tables(claims=claims))
+    text = _pdftotext(files.pdf)
+    assert "percent_gd" not in text and "% of GDP" in text
+    assert "percent_gdp" not in files.summary_md.read_text()
+
+
+def test_the_claims_table_shows_the_newest_and_points_at_the_csv(tmp_path):
+    from analytics.report.pages import MAX_CLAIM_ROWS
+
+    n = MAX_CLAIM_ROWS + 7
+    many = pl.concat([h.claims().head(1)] * n).with_columns(
+        value=pl.Series([float(i) for i in range(n)]),
+        snippet=pl.Series([f"Claim sentence number {i}." for i in range(n)]))
+    files = _write(tmp_path / "r", tables=h.tables(claims=many))
+    text = _pdftotext(files.pdf)
+    assert f"the newest {MAX_CLAIM_ROWS} follow" in text
+    assert "7 more claims in tables/claims.csv" in text
+    shown = {int(m) for m in re.findall(r"Claim sentence number (\d+)", text)}
+    assert shown == set(range(7, n))  # one article: its largest values first
+    assert pl.read_csv(files.csv["claims"]).height == n

@@ -1,0 +1,143 @@
+"""Feed and page sources over real HTTP, from a scripted server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import polars as pl
+import pytest
+
+from analytics.contracts.sources_config import Settings, Source
+from analytics.ingest.pipeline import ingest
+from analytics.sources.http_fetch import HttpFetcher
+from analytics.sources.registry import read_source
+from analytics.sources.web import fetch_config
+from analytics.store.articles import ArticleStore
+from tests.loopback_server import LoopbackServer, Reply
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Wire</title>
+<item><title>Patriot batteries shot down drones</title><link>https://wire.example/a</link>
+<description>&lt;p&gt;Air defence held.&lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</description>
+<pubDate>Wed, 04 Jun 2025 10:00:00 GMT</pubDate></item>
+<item><title>Allies agree 5% of GDP target</title><link>https://wire.example/b</link>
+<pubDate>Thu, 05 Jun 2025 09:00:00 GMT</pubDate></item>
+</channel></rss>"""
+PAGE = b"""<html><head><title>Sanctions widen</title>
+<meta property="article:published_time" content="2025-06-03T08:00:00Z"></head>
+<body><nav>Home | World</nav><article><h1>Sanctions widen</h1>
+<p>The European Union adopted a new package of sanctions against Russian banks on Tuesday,
+its seventeenth since the full-scale invasion, targeting the shadow fleet of tankers.</p>
+<p>Officials said the price cap on Russian oil would be lowered and more assets frozen.</p>
+<script>document.write('<img src=x onerror=alert(1)>')</script></article></body></html>"""
+SETTINGS = Settings(allowed_networks=("127.0.0.1/32",), timeout_seconds=0.5, retries=2)
+RUN = date(2025, 6, 5)
+
+
+@pytest.fixture
+def server():
+    with LoopbackServer() as srv:
+        yield srv
+
+
+def _fetcher():
+    sleeps: list[float] = []
+    return HttpFetcher(fetch_config(SETTINGS), sleep=sleeps.append, rng=random.Random(0)), sleeps
+
+
+def test_feed_retried_after_transient_errors(server):
+    server.script("/feed.xml", 500, 500, Reply(200, RSS, {"ETag": '"v1"'}))
+    fetcher, sleeps = _fetcher()
+    src = Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),))
+    batch = read_source(src, SETTINGS, fetcher=fetcher)
+    assert len(server.hits("/feed.xml")) == 3 and len(sleeps) == 2
+    assert batch.status == "ok"
+    assert batch.parsed["title"].to_list() == ["Patriot batteries shot down drones",
+                                               "Allies agree 5% of GDP target"]
+    assert "alert" not in batch.parsed["text"][0] and "<" not in batch.parsed["text"][0]
+    # a headline-only entry keeps its headline as text
+    assert batch.parsed["text"][1] == "Allies agree 5% of GDP target"
+    assert batch.http_validators == {server.url("/feed.xml"): ('"v1"', None)}
+
+
+def test_unchanged_feed_costs_one_304(server):
+    server.route("/feed.xml", lambda req: Reply(304) if req.headers.get("if-none-match") == '"v1"'
+                 else Reply(200, RSS, {"ETag": '"v1"'}))
+    fetcher, _ = _fetcher()
+    src = Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),))
+    first = read_source(src, SETTINGS, fetcher=fetcher)
+    second = read_source(src, SETTINGS, fetcher=fetcher, validators=first.http_validators)
+    assert first.parsed.height == 2 and second.parsed.height == 0
+    assert second.status == "ok" and "not modified" in second.message
+    assert len(server.hits("/feed.xml")) == 2
+
+
+def test_failing_source_does_not_stop_the_others(server, tmp_path):
+    server.script("/gone.xml", 404)
+    server.script("/slow.xml", Reply(200, RSS, delay=3.0))
+    server.script("/feed.xml", Reply(200, RSS))
+    server.script("/page.html", Reply(200, PAGE))
+    fetcher, _ = _fetcher()
+    sources = [
+        Source(id="gone", kind="feed", urls=(server.url("/gone.xml"),)),
+        Source(id="slow", kind="feed", urls=(server.url("/slow.xml"),)),
+        Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),)),
+        Source(id="pages", kind="page", urls=(server.url("/page.html"),)),
+    ]
+    batches = [read_source(s, SETTINGS, fetcher=fetcher) for s in sources]
+    status = {b.source: b.status for b in batches}
+    assert status == {"gone": "failed", "slow": "failed", "wire": "ok", "pages": "ok"}
+    assert {b.source: b.transient for b in batches} == {
+        "gone": False, "slow": True, "wire": False, "pages": False}
+    assert len(server.hits("/gone.xml")) == 1  # 404 is not retried
+    assert "404" in batches[0].message and server.url("/gone.xml") in batches[0].message
+    assert len(server.hits("/slow.xml")) == 3  # a timeout is transient: retried, then given up
+    page = batches[3].parsed.row(0, named=True)
+    assert page["title"] == "Sanctions widen" and "seventeenth" in page["text"]
+    assert "alert" not in page["text"] and "Home | World" not in page["text"]
+    result = ingest(batches, ArticleStore(tmp_path), run_date=RUN, settings=SETTINGS)
+    assert result.new == 3 and result.quarantined == 2
+    q = result.quarantine
+    assert set(q["source"]) == {"gone", "slow"}
+    assert result.rows_read == result.new + result.duplicates + result.quarantined
+
+
+def test_private_address_refused_without_allowance(server):
+    src = Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),))
+    batch = read_source(src, Settings(timeout_seconds=0.5))
+    assert batch.status == "failed" and "non-public address" in batch.message
+    assert server.hits("/feed.xml") == []
+
+
+def test_saved_feed_files(shared_corpora):
+    src = Source(id="saved", kind="feed", path=shared_corpora / "feed-fixtures")
+    batch = read_source(src, SETTINGS)
+    assert batch.parsed.height > 20
+    assert batch.parsed["published_at"].null_count() == 0
+    assert batch.parsed["title"].str.strip_chars().str.len_chars().min() > 0
+    assert pl.Series(batch.parsed["source"]).unique().to_list() == ["saved"]
+
+
+def test_feed_entries_replaced_by_their_pages(server):
+    feed = RSS.replace(b"https://wire.example/a", server.url("/a.html").encode())
+    server.script("/feed.xml", Reply(200, feed))
+    server.script("/a.html", Reply(200, PAGE))
+    fetcher, _ = _fetcher()
+    src = Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),), fetch_pages=True)
+    batch = read_source(src, SETTINGS, fetcher=fetcher)
+    texts = dict(zip(batch.parsed["title"], batch.parsed["text"], strict=True))
+    assert "seventeenth" in texts["Patriot batteries shot down drones"]  # the page's text
+    # the second entry's page (wire.example) is refused by the address guard: summary kept
+    assert texts["Allies agree 5% of GDP target"] == "Allies agree 5% of GDP target"
+    assert batch.status == "degraded" and "summary kept" in batch.message
+
+
+def test_saved_pages_folder(shared_corpora):
+    folder = shared_corpora / "html-article-fixtures" / "trafilatura-cache"
+    batch = read_source(Source(id="pages", kind="page", path=folder), SETTINGS)
+    assert batch.rows_read == len(list(folder.glob("*.html")))
+    assert batch.parsed.height >= batch.rows_read - 1
+    assert batch.parsed["title"].str.len_chars().min() > 5
+    lengths = batch.parsed["text"].str.len_chars()
+    assert lengths.min() > 100 and lengths.median() > 3000

@@ -1,0 +1,51 @@
+import polars as pl
+
+from analytics.contracts.taxonomy import parse_taxonomy
+from analytics.topics.tagging import explain
+from analytics.topics.taxonomy_lint import lint_taxonomy
+
+TOML = '''[[topic]]
+id = "drones"
+label = "Drones"
+phrases = ["drone", "loitering munition"]
+
+[[topic]]
+id = "air"
+label = "Air defence"
+phrases = [
+  "air defence",
+  "anti-drone",
+]
+'''
+
+
+def test_overlaps_and_unmatched_name_file_line_and_topic(tmp_path):
+    path = tmp_path / "tax.toml"
+    path.write_text(TOML)
+    corpus = pl.DataFrame({"title": ["Air defence"], "text": ["Drones were shot down."]})
+    findings = [str(f) for f in lint_taxonomy(path, corpus)]
+    assert f"{path}:11: warning: topic air: phrase 'anti-drone' is also matched by topic drones" in findings
+    assert any(f.startswith(f"{path}:4: info: topic drones: 'loitering munition' matches nothing")
+               for f in findings)
+    assert not any("'drone'" in f for f in findings)
+
+
+def test_explain_lists_every_match_with_its_sentence():
+    tax = parse_taxonomy(TOML)
+    got = explain({"title": "Drone war", "text": "Drone war. Air defence shot down two drones."}, tax)
+    assert got == [("drones", "Drone", "Drone war."),
+                   ("drones", "drones", "Air defence shot down two drones."),
+                   ("air", "Air defence", "Air defence shot down two drones.")]
+
+
+def test_unmatched_exclude_articles_phrases_are_reported(tmp_path):
+    path = tmp_path / "tax.toml"
+    path.write_text(TOML.replace('phrases = ["drone", "loitering munition"]\n',
+                                 'phrases = ["drone", "loitering munition"]\n'
+                                 'exclude = ["hobby drone"]\n'
+                                 'exclude_articles = ["hobby drone", "shot down"]\n'))
+    corpus = pl.DataFrame({"title": ["Air defence"], "text": ["Drones were shot down."]})
+    findings = [str(f) for f in lint_taxonomy(path, corpus)]
+    assert (f"{path}:6: info: topic drones: exclude_articles 'hobby drone' matches nothing "
+            "in the 1 articles given") in findings
+    assert not any("'shot down'" in f for f in findings)
