@@ -27,7 +27,7 @@ import polars as pl
 from analytics.contracts import schema, taxonomy
 from analytics.contracts.taxonomy import Taxonomy
 from analytics.store.articles import ArticleStore
-from analytics.topics import claims, tagging
+from analytics.topics import claims, regex_literals, tagging
 from analytics.topics.shards import combine_claims, combine_mentions
 
 MENTIONS = "topic_mentions.parquet"
@@ -40,7 +40,7 @@ def _code_digest() -> str:
     """The tagging and claims code as this process loaded it (read once: a file edited
     while a run goes on must not change the fingerprint halfway)."""
     h = hashlib.sha256()
-    for module in (tagging, taxonomy, claims, schema):
+    for module in (tagging, regex_literals, taxonomy, claims, schema):
         h.update(inspect.getsource(module).encode())
     h.update(pl.__version__.encode())  # the regex engine's version decides matches too
     return h.hexdigest()

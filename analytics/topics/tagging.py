@@ -15,6 +15,7 @@ import polars as pl
 
 from analytics.contracts import schema
 from analytics.contracts.taxonomy import WORD_BOUNDARY, Taxonomy, Topic
+from analytics.topics.regex_literals import precheck_regex, prefilter_words
 
 # A sentence may hold full stops that are not followed by white space ("2.5%", "U.S.").
 # Unbounded repetition keeps the regex on the fast DFA path; a sentence longer than
@@ -43,10 +44,10 @@ def _counts_in(topic: Topic) -> pl.Expr:
 
 
 def _prechecked(frame: pl.LazyFrame, topic: Topic) -> pl.LazyFrame:
-    """``frame`` without the documents (``_tdoc``) in which ``topic.precheck_regex`` does
+    """``frame`` without the documents (``_tdoc``) in which ``precheck_regex(topic)`` does
     not match: its regex cannot match there either. A regex with many counted gaps is slow
     on every document; its pre-check is fast and rules out most."""
-    rx = topic.precheck_regex
+    rx = precheck_regex(topic)
     return frame.filter(pl.col("_tdoc").str.contains(rx)) if rx else frame
 
 
@@ -152,10 +153,10 @@ def _prefilter_words(taxonomy: Taxonomy) -> tuple[list[list[str]], pl.DataFrame,
     topics_of: dict[str, set[int]] = {}
     unfiltered = []
     for i, topic in enumerate(taxonomy.topics):
-        if topic.prefilter_words is None:
+        if prefilter_words(topic) is None:
             unfiltered.append(i)
             continue
-        for w in topic.prefilter_words:
+        for w in prefilter_words(topic):
             topics_of.setdefault(w, set()).add(i)
     needle_of = _needles(set(topics_of))
     keys: dict[str, set[int]] = {}
@@ -176,7 +177,7 @@ def _candidates(docs: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     """(``_row``, ``_t``): articles in which a prefilter word of topic ``_t`` occurs.
 
     One Aho-Corasick pass per chunk of needles, overlapping, so that no occurrence hides
-    another; a topic's regex can only match in these articles (``Topic.prefilter_words``).
+    another; a topic's regex can only match in these articles (``regex_literals.prefilter_words``).
     """
     chunks, table, unfiltered = _prefilter_words(taxonomy)
     frames = [
@@ -229,7 +230,7 @@ def tag_topics(articles: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     A topic's regex runs only on the articles that contain one of its prefilter words
     (one Aho-Corasick pass over all articles finds them); the others cannot match. A regex
     with many counted gaps (slow in Rust's engine) first runs its pre-check
-    (``Topic.precheck_regex``), which matches wherever the regex does.
+    (``regex_literals.precheck_regex``), which matches wherever the regex does.
     """
     if articles.is_empty():
         return schema.empty("topic_mentions")

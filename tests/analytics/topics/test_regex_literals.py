@@ -1,0 +1,139 @@
+"""The literal prefilter and the relaxed pre-check never miss a match of a topic's regex."""
+
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analytics.contracts.taxonomy import load_taxonomy, parse_taxonomy
+from analytics.topics.regex_literals import (
+    precheck_regex,
+    prefilter_words,
+    relaxed_regex,
+    required_literals,
+)
+
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
+
+_TRICKY_TOML = r'''
+[[topic]]
+id = "t"
+label = "T"
+phrases = ["air defence", "armoured vehicle", "intercept*", "S-300", "SAMP/T", "2% target",
+           "al Qaeda", "Article 5", "drone", "replenishment* at sea", "anti-aircraft"]
+patterns = ['(?:gdp|gross\s+domestic\s+product)', 'nyse:\s*rtx', 'arm(?:s|ed)?[ ]+kyiv',
+            '(?:strik|hit)[a-z]*\s+(?:\S+\s+){0,3}?deep\s+inside', 'x{2}y', 'ukrain[a-z’\x27-]*\s+forces',
+            'k\d+|s\d+']
+exclude = ["think tank", "arms kyiv"]
+'''
+
+
+def _random_texts(seed: int, n: int = 400) -> list[str]:
+    """Texts made of taxonomy fragments in random case, joined by spaces, hyphens,
+    newlines, punctuation and the non-ASCII letters that fold to ASCII (ſ, K)."""
+    rng = random.Random(seed)
+    bits = ["air", "defence", "defense", "armored", "armoured", "vehicles", "intercepted",
+            "s", "300", "S300", "samp/t", "2%", "targets", "al", "qaeda", "article", "5",
+            "drones", "replenishments", "at", "sea", "anti", "aircraft", "gdp", "gross",
+            "domestic", "product", "nyse:", "rtx", "arms", "kyiv", "striking", "hit", "deep",
+            "inside", "xx", "y", "xxy", "ukraine’s", "forces", "k9", "s7", "think", "tank",
+            "terror", "nuclear", "sanctions", "\u017f", "\u212a", "9", "é", "’", "the"]
+    seps = [" ", "-", "  ", "\n", " - ", "", ". ", ", "]
+    out = []
+    for _ in range(n):
+        words = [rng.choice(bits) for _ in range(rng.randint(1, 8))]
+        words = [w.upper() if rng.random() < 0.3 else w.title() if rng.random() < 0.2 else w
+                 for w in words]
+        out.append("".join(w + rng.choice(seps) for w in words))
+    return out
+
+
+@pytest.mark.parametrize("source", ["default", "tricky"])
+def test_prefilter_words_never_miss_a_match(source):
+    tax = (load_taxonomy(SEEDS / "taxonomy.toml") if source == "default"
+           else parse_taxonomy(_TRICKY_TOML))
+    texts = _random_texts(1) + _random_texts(2)
+    # Also every phrase itself, as written, upper-cased and hyphenated.
+    for t in tax.topics:
+        for p in t.all_phrases:
+            texts += [p, p.upper(), p.replace(" ", "-"), p.replace("s", "\u017f")]
+    frame = pl.DataFrame({"doc": texts})
+    for topic in tax.topics:
+        words = prefilter_words(topic)
+        assert words, topic.id
+        exclude = topic.exclude_regex
+        doc = pl.col("doc").str.replace_all(exclude, " ") if exclude else pl.col("doc")
+        out = frame.select(
+            hit=doc.str.contains(topic.regex),
+            pre=pl.col("doc").str.contains_any(list(words), ascii_case_insensitive=True),
+        )
+        missed = frame.filter(out["hit"] & ~out["pre"])["doc"].to_list()
+        assert not missed, (topic.id, missed[:5])
+
+
+@pytest.mark.parametrize("source", ["default", "tricky"])
+def test_relaxed_regex_matches_wherever_the_regex_does(source):
+    """The pre-check (gaps widened to their most selective run) never rules out a match;
+    every topic is checked, also those whose regex has too few gaps to get one."""
+    tax = (load_taxonomy(SEEDS / "taxonomy.toml") if source == "default"
+           else parse_taxonomy(_TRICKY_TOML))
+    texts = _random_texts(3) + _random_texts(4)
+    for t in tax.topics:
+        for p in t.all_phrases:
+            texts += [p, p.upper(), p.replace(" ", "-")]
+    texts += ["Allies keep sending more weapons to Ukraine.", "supply lines of the army",
+              "weapons deliveries, then arms for Kyiv", "logistics near the front lines",
+              "Kyiv’s new military aid packages", "trained Ukrainian pilots"]
+    frame = pl.DataFrame({"doc": texts})
+    checked = 0
+    for topic in tax.topics:
+        relaxed = relaxed_regex(topic.alternation, gaps_min=0)
+        if relaxed is None:
+            continue
+        checked += 1
+        out = frame.select(hit=pl.col("doc").str.contains(topic.regex),
+                           pre=pl.col("doc").str.contains(rf"(?i){relaxed}"))
+        missed = frame.filter(out["hit"] & ~out["pre"])["doc"].to_list()
+        assert not missed, (topic.id, missed[:5])
+    assert checked >= len(tax.topics) - 1
+    if source == "default":  # the slow regexes with many gaps get a pre-check
+        assert precheck_regex(tax.topic("ukraine_military_aid"))
+        assert precheck_regex(tax.topic("drones")) is None
+
+
+@pytest.mark.parametrize(
+    ("regex", "relaxed"),
+    [
+        # two literal slots ("to", "kyiv") beat one ("weapon")
+        (r"weapons?\s+(?:\S+\s+){0,6}?to\s+kyiv", r"(?:to(?:[\s]){1,}kyiv)"),
+        (r"logistics\W+(?:\S+\s+){0,6}?(?:army|troops)", r"(?:logistics(?:[\W]){1,})"),
+        (r"a(?:b|c)\b", None),  # no gaps
+        (r"(?i:x)(?:\S+\s+){0,12}y", None),  # inline flags: not rewritten
+    ],
+)
+def test_relaxed_regex_keeps_the_most_selective_run(regex, relaxed):
+    assert relaxed_regex(regex, gaps_min=1) == relaxed
+
+
+@pytest.mark.parametrize(
+    ("regex", "words"),
+    [
+        (r"(?:gdp|gross\s+domestic\s+product)", ("gdp", "gross", "\u017f")),
+        (r"(?:ab|ac)d", ("abd", "acd")),
+        (r"\bdrone(?:s|es)?\b", ("drone",)),
+        (r"kiev|kyiv", ("kiev", "kyiv", "\u212a")),
+        (r"x?", None),                 # matches the empty string
+        (r"\w+", None),                # no literal at all
+        (r"[[:alpha:]]x", None),       # Rust class syntax Python reads differently
+        (r"\<foo", None),              # Rust word-start assertion
+        (r"foo\b{start}", None),
+        (r"\p{Greek}x", None),
+        (r"(?x) a b", None),
+        (r"arms[ ]+kyiv", ("arms", "\u017f")),  # one required word; never across white space
+        (r"Éclair", ("clair",)),       # non-ASCII letters have case variants
+    ],
+)
+def test_required_literals(regex, words):
+    assert required_literals(regex) == words
+
