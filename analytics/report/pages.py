@@ -11,10 +11,10 @@ from __future__ import annotations
 import polars as pl
 from matplotlib.figure import Figure
 
-from analytics.report import charts, facts, sections
+from analytics.report import chart_registry, charts, facts, sections
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural
-from analytics.report.layout import Column, Flow, add_footers, chart_page
+from analytics.report.layout import Column, Flow, add_footers
 from analytics.report.sections import fmt_pp
 
 __all__ = ["ReportData", "build_pages", "topic_table"]
@@ -111,33 +111,6 @@ def topic_pages(data: ReportData) -> list[Figure]:
     return flow.pages
 
 
-def chart_pages(data: ReportData) -> list[Figure]:
-    """Topic charts: articles per topic, articles over time, share over time."""
-    shown = data.canonical_mentions.filter(pl.col("mentions") > 0)["topic_id"].n_unique()
-    period = charts.choose_period(data.topic_trends)
-    return [
-        chart_page(
-            lambda sf: charts.topic_totals_chart(
-                data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
-                colors=data.colors, fig=sf),
-            name="topic_totals", chart_height=1.8 + 0.32 * shown,
-            note="Each bar counts the articles that mention the topic at least once (near "
-                 "duplicates counted once); the percentage is the share of all articles in "
-                 "the report. Topic colours are the same in every chart.",
-        ),
-        chart_page(
-            lambda sf: charts.topic_trends_chart(
-                data.topic_trends, data.topic_labels, period=period, colors=data.colors,
-                legend="below", fig=sf),
-            name="topic_trends", chart_height=7.5,
-            note=f"Each line counts the articles per {period or 'period'} that mention the "
-                 "topic; periods without articles count as zero. The period follows the date "
-                 "range: days under three weeks, weeks up to two years, months beyond.",
-        ),
-        sections.topic_share_page(data),
-    ]
-
-
 def claims_pages(data: ReportData) -> list[Figure]:
     """Claims by target year, spending targets over time, then the claims table; one
     "no data" page without claims."""
@@ -148,15 +121,8 @@ def claims_pages(data: ReportData) -> list[Figure]:
                        "(for example '2% of GDP by 2024'); the charts of claims by target "
                        "year and of spending targets over time need at least one.")
         return flow.pages
-    by_year = chart_page(
-        lambda sf: charts.spending_claims_chart(data.claims, fig=sf),
-        name="spending_claims", chart_height=5.5,
-        note="Each dot is a numeric spending claim found in an article (for example "
-             "'3.5% of GDP by 2035'), placed at the year the claim targets; larger dots "
-             "and ×n marks stand for several identical claims. The claims themselves, "
-             "with their sentences, follow.",
-    )
-    return [by_year, sections.claims_over_time_page(data), *claims_table_pages(data)]
+    return [*chart_registry.section_pages(chart_registry.CLAIMS, data),
+            *claims_table_pages(data)]
 
 
 def claims_table_pages(data: ReportData) -> list[Figure]:
@@ -200,13 +166,6 @@ def theme_pages(data: ReportData) -> list[Figure]:
         flow.paragraph("Themes group articles by shared vocabulary; they need enough "
                        "articles to be meaningful.")
         return flow.pages
-    chart = chart_page(
-        lambda sf: charts.themes_chart(data.themes, status=data.theme_status, fig=sf),
-        name="themes", chart_height=1.6 + 0.55 * min(real.height, 15),
-        note="Themes group articles by shared vocabulary; each bar counts a theme's "
-             "articles and lists the terms that characterise it. Articles that fit no theme "
-             "are counted as outliers.",
-    )
     example = (
         data.article_themes.filter(pl.col("theme_id") >= 0)
         .join(data.articles.select("article_id", "title"), on="article_id", how="inner")
@@ -224,8 +183,7 @@ def theme_pages(data: ReportData) -> list[Figure]:
              ", ".join(r["top_terms"] or []), r["title"] or ""]
             for r in real.iter_rows(named=True)]
     flow.table(columns, rows)
-    return [chart, sections.theme_map_page(data), sections.theme_trends_page(data),
-            *flow.pages]
+    return [*chart_registry.section_pages(chart_registry.THEMES, data), *flow.pages]
 
 
 def quality_pages(data: ReportData) -> list[Figure]:
@@ -269,12 +227,11 @@ def _build_pages(data: ReportData, title: str) -> list[Figure]:
     section_pages = [
         ("Topics", topic_pages(data)),
         ("Emerging topics", sections.emerging_pages(data)),
-        ("Topic charts", chart_pages(data)),
-        ("Share by source", [sections.source_shares_page(data)]),
-        ("Topic co-occurrence", [sections.cooccurrence_page(data)]),
+        *((name, chart_registry.section_pages(name, data)) for name in (
+            chart_registry.TOPIC_CHARTS, chart_registry.SOURCES, chart_registry.COOCCURRENCE)),
         ("Evidence", sections.evidence_pages(data, topic_table(data))),
-        ("Spending claims", claims_pages(data)),
-        ("Themes", theme_pages(data)),
+        (chart_registry.CLAIMS, claims_pages(data)),
+        (chart_registry.THEMES, theme_pages(data)),
         ("Data quality", quality_pages(data)),
     ]
 

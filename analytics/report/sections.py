@@ -11,12 +11,9 @@ import polars as pl
 from matplotlib.figure import Figure
 
 from analytics.report import facts
-from analytics.report.charts import claims as claim_charts
-from analytics.report.charts import themes as theme_charts
-from analytics.report.charts import topics as topic_charts
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural, truncate
-from analytics.report.layout import Column, Flow, chart_page
+from analytics.report.layout import Column, Flow
 from analytics.trends.emerging import EmergingConfig
 
 EVIDENCE_TOP_TOPICS = 5
@@ -196,75 +193,3 @@ def evidence_pages(data: ReportData, totals: pl.DataFrame) -> list[Figure]:
         _quote_table(flow, quotes.filter(pl.col("topic_id") == topic),
                      empty="no evidence sentence recorded")
     return flow.pages
-
-
-def topic_share_page(data: ReportData) -> Figure:
-    period = topic_charts.share_period(data.topic_trends)
-    return chart_page(
-        lambda sf: topic_charts.topic_share_chart(
-            data.topic_trends, data.topic_labels, period=period, colors=data.colors, fig=sf),
-        name="topic_share", chart_height=8.3,
-        note=f"Each panel is one topic's share of all articles per {period or 'period'} "
-             "(articles mentioning it / all articles); the panels share one scale, so a "
-             "higher line is a larger part of the coverage. The dashed line is the topic's "
-             "share over the whole range: above it, the topic gets more attention than usual.",
-    )
-
-
-def source_shares_page(data: ReportData) -> Figure:
-    return chart_page(
-        lambda sf: topic_charts.source_shares_chart(data.source_shares, data.topic_labels,
-                                                     fig=sf),
-        name="source_shares", chart_height=8.4,
-        note="Each cell is the percentage of one source's articles (column; article count in "
-             "brackets) that mention the topic (row), over the whole date range. Read a column "
-             "to see what an outlet covers; read a row to see which outlets carry a topic. "
-             "Shares within a source keep a prolific outlet from looking like a trend.",
-    )
-
-
-def cooccurrence_page(data: ReportData) -> Figure:
-    return chart_page(
-        lambda sf: topic_charts.cooccurrence_chart(data.cooccurrence, data.topic_labels,
-                                                    fig=sf),
-        name="cooccurrence", chart_height=8.6,
-        note="Each cell counts the articles that mention both topics (near duplicates counted "
-             "once). The colour is the lift: red pairs meet more often than their sizes alone "
-             "would make them, blue pairs less often; white cells have too few articles to "
-             "judge.",
-    )
-
-
-def claims_over_time_page(data: ReportData) -> Figure:
-    return chart_page(
-        lambda sf: claim_charts.spending_claims_over_time_chart(data.claims, data.articles,
-                                                                 fig=sf),
-        name="spending_claims_over_time", chart_height=7.0,
-        note="Each dot is a spending level (e.g. 2% of GDP) mentioned in the articles of one "
-             "month; bigger dots stand for more claims of that level that month, and the "
-             "colour says whom the level applies to when the sentence names it (NATO, a "
-             "country). A level can be a target, a pledge or current spending: read the "
-             "sentences in the table that follows.",
-    )
-
-
-def theme_map_page(data: ReportData) -> Figure:
-    return chart_page(
-        lambda sf: theme_charts.theme_map_chart(data.theme_coords, data.article_themes,
-                                                 data.themes, fig=sf),
-        name="theme_map", chart_height=8.6,
-        note="Each dot is an article, placed so that articles with similar theme profiles sit "
-             "close together, and coloured by its main theme; boxed numbers mark the middle "
-             "of each theme. Grey dots fit no theme. Distances are only comparative.",
-    )
-
-
-def theme_trends_page(data: ReportData) -> Figure:
-    return chart_page(
-        lambda sf: theme_charts.theme_trends_chart(data.theme_trends, data.themes, fig=sf),
-        name="theme_trends", chart_height=6.8,
-        note="Articles per period by main theme, stacked: the height of a band is the number "
-             "of articles in that theme, the top of the stack all articles that fit a theme. "
-             "Colours match the theme map.",
-    )
-

@@ -23,10 +23,7 @@ from matplotlib.transforms import Bbox
 
 from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary
-from analytics.report import charts, facts, sections
-from analytics.report.charts import claims as claim_charts
-from analytics.report.charts import themes as theme_charts
-from analytics.report.charts import topics as topic_charts
+from analytics.report import chart_registry, charts, facts, sections
 from analytics.report.data import EXTRA_TABLES, ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, md_escape
 from analytics.report.layout import page_chart
@@ -49,9 +46,6 @@ NEEDS = {
     "quarantine": ("source", "location", "reason"),
 }
 PNG_DPI = 150
-CHARTS = ("topic_totals", "topic_trends", "themes", "spending_claims", "topic_share",
-          "source_shares", "cooccurrence", "spending_claims_over_time", "theme_map",
-          "theme_trends")  # the PNGs in charts/, in the order artifacts list them
 CHILD_TIMEOUT = 600  # seconds the PNG process may take before they are drawn here
 PNG_PAD = 0.1  # inches of the page kept around a chart cut from it (titles touch its edge)
 
@@ -117,7 +111,7 @@ def write_report(
                                        summary_markdown(data, title=title))
         chart_paths |= cut_charts()
         table_paths, csv_paths = written.result()
-    chart_paths = {name: chart_paths[name] for name in CHARTS}
+    chart_paths = {spec.name: chart_paths[spec.name] for spec in chart_registry.CHARTS}
     _remove_stale(out_dir / "charts", set(chart_paths.values()))
     _remove_stale(out_dir / "tables", set(table_paths.values()) | set(csv_paths.values()))
     return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths)
@@ -186,28 +180,9 @@ def _write_standalone_charts(folder: Path, data: ReportData, pages: list[Figure]
     """The PNGs of charts that no PDF page holds (sections without data), drawn on their
     own; the others are cut from their pages (:func:`_cut_page_charts`)."""
     on_pages = {ref[0] for page in pages if (ref := page_chart(page))}
-    builders: dict[str, Callable[[], Figure]] = {
-        "topic_totals": lambda: charts.topic_totals_chart(
-            data.canonical_mentions, data.topic_labels, articles_total=data.articles_total,
-            colors=data.colors),
-        "topic_trends": lambda: charts.topic_trends_chart(
-            data.topic_trends, data.topic_labels, colors=data.colors),
-        "themes": lambda: charts.themes_chart(data.themes, status=data.theme_status),
-        "spending_claims": lambda: charts.spending_claims_chart(data.claims),
-        "topic_share": lambda: topic_charts.topic_share_chart(
-            data.topic_trends, data.topic_labels, colors=data.colors),
-        "source_shares": lambda: topic_charts.source_shares_chart(
-            data.source_shares, data.topic_labels),
-        "cooccurrence": lambda: topic_charts.cooccurrence_chart(
-            data.cooccurrence, data.topic_labels),
-        "spending_claims_over_time": lambda: claim_charts.spending_claims_over_time_chart(
-            data.claims, data.articles),
-        "theme_map": lambda: theme_charts.theme_map_chart(
-            data.theme_coords, data.article_themes, data.themes),
-        "theme_trends": lambda: theme_charts.theme_trends_chart(data.theme_trends, data.themes),
-    }
-    return {name: _save_png(build(), folder / f"{name}.png", dpi)
-            for name, build in builders.items() if name not in on_pages}
+    return {spec.name: _save_png(chart_registry.standalone(spec, data),
+                                 folder / f"{spec.name}.png", dpi)
+            for spec in chart_registry.CHARTS if spec.name not in on_pages}
 
 
 def _cut_page_charts(folder: Path, pages: list[Figure], dpi: int,

@@ -1,0 +1,181 @@
+"""Every chart of the report, declared once: its name, section, builder, height and note.
+
+A chart is one ``ChartSpec``. From it follow its page in the PDF (``chart_page``, with
+the note under the chart), its PNG ``charts/<name>.png`` (cut from that page, or drawn on
+its own when its section shows no data) and its place in the Prefect artifacts (the
+order of ``CHARTS``). Sections place their charts with ``section_pages``, in the order
+declared here. Adding a chart to an existing section: a builder (``report/charts/*``)
+and a spec here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+from matplotlib.figure import Figure, SubFigure
+
+from analytics.report import charts
+from analytics.report.charts import claims as claim_charts
+from analytics.report.charts import themes as theme_charts
+from analytics.report.charts import topics as topic_charts
+from analytics.report.data import ReportData
+from analytics.report.layout import chart_page
+
+Draw = Callable[[ReportData, SubFigure | None], Figure]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: ``draw(data, fig)`` builds it into ``fig`` (a page's subfigure) or, with
+    None, into a figure of its own; ``height(data)`` is its height on the page in inches;
+    ``note(data)`` says how to read it."""
+
+    name: str
+    section: str
+    draw: Draw
+    height: Callable[[ReportData], float]
+    note: Callable[[ReportData], str]
+
+
+def _shown_topics(data: ReportData) -> int:
+    return data.canonical_mentions.filter(pl.col("mentions") > 0)["topic_id"].n_unique()
+
+
+def _real_themes(data: ReportData) -> int:
+    return data.themes.filter(pl.col("theme_id") >= 0).height
+
+
+def _fixed(inches: float) -> Callable[[ReportData], float]:
+    return lambda _data: inches
+
+
+def _text(note: str) -> Callable[[ReportData], str]:
+    return lambda _data: note
+
+
+TOPIC_CHARTS = "Topic charts"
+SOURCES = "Share by source"
+COOCCURRENCE = "Topic co-occurrence"
+CLAIMS = "Spending claims"
+THEMES = "Themes"
+
+# The PNGs in charts/ are listed in this order (report files, Prefect artifacts).
+CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec(
+        "topic_totals", TOPIC_CHARTS,
+        lambda d, fig: charts.topic_totals_chart(
+            d.canonical_mentions, d.topic_labels, articles_total=d.articles_total,
+            colors=d.colors, fig=fig),
+        lambda d: 1.8 + 0.32 * _shown_topics(d),
+        _text("Each bar counts the articles that mention the topic at least once (near "
+              "duplicates counted once); the percentage is the share of all articles in the "
+              "report. Topic colours are the same in every chart."),
+    ),
+    ChartSpec(
+        "topic_trends", TOPIC_CHARTS,
+        lambda d, fig: charts.topic_trends_chart(
+            d.topic_trends, d.topic_labels, period=charts.choose_period(d.topic_trends),
+            colors=d.colors, legend="below", fig=fig),
+        _fixed(7.5),
+        lambda d: (f"Each line counts the articles per "
+                   f"{charts.choose_period(d.topic_trends) or 'period'} that mention the "
+                   "topic; periods without articles count as zero. The period follows the "
+                   "date range: days under three weeks, weeks up to two years, months beyond."),
+    ),
+    ChartSpec(
+        "topic_share", TOPIC_CHARTS,
+        lambda d, fig: topic_charts.topic_share_chart(
+            d.topic_trends, d.topic_labels, period=topic_charts.share_period(d.topic_trends),
+            colors=d.colors, fig=fig),
+        _fixed(8.3),
+        lambda d: (f"Each panel is one topic's share of all articles per "
+                   f"{topic_charts.share_period(d.topic_trends) or 'period'} (articles "
+                   "mentioning it / all articles); the panels share one scale, so a higher "
+                   "line is a larger part of the coverage. The dashed line is the topic's "
+                   "share over the whole range: above it, the topic gets more attention than "
+                   "usual."),
+    ),
+    ChartSpec(
+        "source_shares", SOURCES,
+        lambda d, fig: topic_charts.source_shares_chart(d.source_shares, d.topic_labels,
+                                                         fig=fig),
+        _fixed(8.4),
+        _text("Each cell is the percentage of one source's articles (column; article count in "
+              "brackets) that mention the topic (row), over the whole date range. Read a "
+              "column to see what an outlet covers; read a row to see which outlets carry a "
+              "topic. Shares within a source keep a prolific outlet from looking like a "
+              "trend."),
+    ),
+    ChartSpec(
+        "cooccurrence", COOCCURRENCE,
+        lambda d, fig: topic_charts.cooccurrence_chart(d.cooccurrence, d.topic_labels, fig=fig),
+        _fixed(8.6),
+        _text("Each cell counts the articles that mention both topics (near duplicates counted "
+              "once). The colour is the lift: red pairs meet more often than their sizes alone "
+              "would make them, blue pairs less often; white cells have too few articles to "
+              "judge."),
+    ),
+    ChartSpec(
+        "spending_claims", CLAIMS,
+        lambda d, fig: charts.spending_claims_chart(d.claims, fig=fig),
+        _fixed(5.5),
+        _text("Each dot is a numeric spending claim found in an article (for example "
+              "'3.5% of GDP by 2035'), placed at the year the claim targets; larger dots and "
+              "×n marks stand for several identical claims. The claims themselves, with their "
+              "sentences, follow."),
+    ),
+    ChartSpec(
+        "spending_claims_over_time", CLAIMS,
+        lambda d, fig: claim_charts.spending_claims_over_time_chart(d.claims, d.articles,
+                                                                     fig=fig),
+        _fixed(7.0),
+        _text("Each dot is a spending level (e.g. 2% of GDP) mentioned in the articles of one "
+              "month; bigger dots stand for more claims of that level that month, and the "
+              "colour says whom the level applies to when the sentence names it (NATO, a "
+              "country). A level can be a target, a pledge or current spending: read the "
+              "sentences in the table that follows."),
+    ),
+    ChartSpec(
+        "themes", THEMES,
+        lambda d, fig: charts.themes_chart(d.themes, status=d.theme_status, fig=fig),
+        lambda d: 1.6 + 0.55 * min(_real_themes(d), 15),
+        _text("Themes group articles by shared vocabulary; each bar counts a theme's articles "
+              "and lists the terms that characterise it. Articles that fit no theme are "
+              "counted as outliers."),
+    ),
+    ChartSpec(
+        "theme_map", THEMES,
+        lambda d, fig: theme_charts.theme_map_chart(d.theme_coords, d.article_themes, d.themes,
+                                                    fig=fig),
+        _fixed(8.6),
+        _text("Each dot is an article, placed so that articles with similar theme profiles sit "
+              "close together, and coloured by its main theme; boxed numbers mark the middle "
+              "of each theme. Grey dots fit no theme. Distances are only comparative."),
+    ),
+    ChartSpec(
+        "theme_trends", THEMES,
+        lambda d, fig: theme_charts.theme_trends_chart(d.theme_trends, d.themes, fig=fig),
+        _fixed(6.8),
+        _text("Articles per period by main theme, stacked: the height of a band is the number "
+              "of articles in that theme, the top of the stack all articles that fit a theme. "
+              "Colours match the theme map."),
+    ),
+)
+
+
+def page(spec: ChartSpec, data: ReportData) -> Figure:
+    """The A4 page of one chart, marked so that its PNG is cut from it."""
+    return chart_page(lambda sf: spec.draw(data, sf), name=spec.name,
+                      chart_height=spec.height(data), note=spec.note(data))
+
+
+def section_pages(section: str, data: ReportData) -> list[Figure]:
+    """The pages of every chart of ``section``, in declared order."""
+    return [page(spec, data) for spec in CHARTS if spec.section == section]
+
+
+def standalone(spec: ChartSpec, data: ReportData) -> Figure:
+    """The chart in a figure of its own (for a section that shows no data)."""
+    return spec.draw(data, None)
