@@ -24,7 +24,7 @@ from analytics.contracts.sources_config import Settings, Source, SourcesConfig, 
 from analytics.contracts.taxonomy import Taxonomy, load_taxonomy
 from analytics.ingest.pipeline import IngestResult, ingest, prepare_batch
 from analytics.report.writer import ReportFiles, write_report
-from analytics.sources.local import SourceBatch
+from analytics.sources.batch import SourceBatch
 from analytics.sources.registry import read_source
 from analytics.store.articles import ArticleStore
 from analytics.store.derived import DerivedStore

@@ -29,15 +29,30 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal, get_args
 
 from analytics.contracts.toml_lines import line_of
 
-KINDS = ("folder", "table", "feed", "page")
-DEFAULT_GLOBS = {
-    "folder": ("**/*.txt", "**/*.md"),
-    "feed": ("**/*.xml", "**/*.rss", "**/*.atom"),
-    "page": ("**/*.html", "**/*.htm", "**/*.html.gz"),
+SourceKind = Literal["folder", "table", "feed", "page"]
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """What the sources file must give a source of one kind (its reader is registered in
+    ``analytics.sources.registry.READERS``)."""
+
+    needs: Literal["path", "path or urls"]
+    default_globs: tuple[str, ...] = ("**/*",)  # files read when ``path`` is a folder
+    tabular: bool = False  # a table file: ``format`` and ``columns.text`` required
+
+
+KIND_RULES: dict[SourceKind, KindRule] = {
+    "folder": KindRule("path", ("**/*.txt", "**/*.md")),
+    "table": KindRule("path", tabular=True),
+    "feed": KindRule("path or urls", ("**/*.xml", "**/*.rss", "**/*.atom")),
+    "page": KindRule("path or urls", ("**/*.html", "**/*.htm", "**/*.html.gz")),
 }
+KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 TABLE_FORMATS = ("csv", "jsonl", "parquet")
 COLUMN_ROLES = ("text", "title", "date", "url", "source", "language", "guid")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -69,14 +84,14 @@ class Settings:
 @dataclass(frozen=True)
 class Source:
     id: str
-    kind: str
+    kind: SourceKind
     path: Path | None = None
     urls: tuple[str, ...] = ()
     format: str | None = None
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ()
     null_values: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()  # globs; empty means the kind's default (DEFAULT_GLOBS)
+    include: tuple[str, ...] = ()  # globs; empty means the kind's default_globs
     exclude: tuple[str, ...] = ()
     extra_columns: tuple[str, ...] = ()
     fetch_pages: bool = False
@@ -150,18 +165,19 @@ def _source(raw: dict, where, base: Path) -> Source:
     if unknown:
         raise SourcesError(f"{where(unknown[0])}: unknown key")
     kind = raw.get("kind")
-    if kind not in KINDS:
-        raise SourcesError(f"{where('kind')}: kind must be one of {', '.join(KINDS)}")
+    if kind not in KIND_RULES:
+        raise SourcesError(f"{where('kind')}: kind must be one of {', '.join(KIND_RULES)}")
+    rule = KIND_RULES[kind]
     path = Path(raw["path"]) if "path" in raw else None
     if path is not None and not path.is_absolute():
         path = base / path
     urls = _str_list(raw.get("urls", raw.get("url", [])), where("urls" if "urls" in raw else "url"))
-    if kind in ("folder", "table") and path is None:
+    if rule.needs == "path" and path is None:
         raise SourcesError(f"{where('path')}: a {kind} source needs 'path'")
-    if kind in ("feed", "page") and path is None and not urls:
+    if rule.needs == "path or urls" and path is None and not urls:
         raise SourcesError(f"{where('url')}: a {kind} source needs 'url', 'urls' or 'path'")
-    fmt = raw.get("format") or (table_format(path) if kind == "table" and path else None)
-    if kind == "table" and fmt not in TABLE_FORMATS:
+    fmt = raw.get("format") or (table_format(path) if rule.tabular and path else None)
+    if rule.tabular and fmt not in TABLE_FORMATS:
         raise SourcesError(
             f"{where('format')}: format must be one of {', '.join(TABLE_FORMATS)} "
             f"(cannot tell from {path.name if path else 'no path'!r})"
@@ -176,8 +192,8 @@ def _source(raw: dict, where, base: Path) -> Source:
                 f"{where('columns')}: unknown role {role!r} (one of {', '.join(COLUMN_ROLES)})"
             )
         columns[role] = _str_list(col, f"{where('columns')} ({role})")
-    if kind == "table" and "text" not in columns:
-        raise SourcesError(f"{where('columns')}: a table source needs columns.text")
+    if rule.tabular and "text" not in columns:
+        raise SourcesError(f"{where('columns')}: a {kind} source needs columns.text")
     kwargs = {}
     for key in ("date_formats", "null_values", "include", "exclude", "extra_columns"):
         if key in raw:

@@ -19,7 +19,7 @@ from analytics.contracts.sources_config import Settings
 from analytics.ingest.dates import apply_date_policy
 from analytics.ingest.near_duplicates import mark_near_duplicates
 from analytics.ingest.normalize import split_exact_duplicates, to_articles
-from analytics.sources.local import SourceBatch
+from analytics.sources.batch import SourceBatch
 from analytics.store.articles import ArticleStore
 
 

@@ -8,17 +8,15 @@ Nothing read is dropped silently.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
-from analytics.contracts import schema
-from analytics.contracts.sources_config import DEFAULT_GLOBS, Settings, Source
+from analytics.contracts.sources_config import Settings, Source
 from analytics.ingest.dates import parse_dates
+from analytics.sources.batch import PARSED_RAW, SourceBatch, failed_batch, quarantine_frame
+from analytics.sources.files import folder_files, inside, looks_binary, read_capped
 from analytics.sources.parse.article_files import (
     ArticleParseError,
     first_sentence,
@@ -27,75 +25,6 @@ from analytics.sources.parse.article_files import (
 from analytics.sources.parse.text_decode import decode_bytes
 
 csv.field_size_limit(2**31 - 1)  # real bodies exceed the 128 KiB default
-_BINARY_SNIFF = 8192
-
-
-@dataclass(frozen=True)
-class SourceBatch:
-    source: str
-    kind: str
-    parsed: pl.DataFrame  # PARSED columns + date_raw (String)
-    quarantine: pl.DataFrame  # QUARANTINE columns
-    rows_read: int
-    status: str = "ok"  # ok | degraded | failed
-    message: str = ""
-    http_validators: dict = field(default_factory=dict)  # url -> (etag, last_modified)
-    transient: bool = False  # failed only on faults worth retrying later (timeouts, 5xx)
-    # Set by ingest.prepare_batch: the rows as ARTICLES, duplicates within the source
-    # kept without text (their keys still count); ``parsed`` is then emptied.
-    articles: pl.DataFrame | None = None
-
-
-PARSED_RAW = {**schema.PARSED, "date_raw": pl.String}
-
-
-def quarantine_frame(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=schema.QUARANTINE, orient="row")
-
-
-def failed_batch(source: Source, message: str, location: str) -> SourceBatch:
-    """A source that could not be read at all: one quarantine row says why."""
-    return SourceBatch(
-        source.id, source.kind, pl.DataFrame(schema=PARSED_RAW),
-        quarantine_frame([(source.id, location, message)]), rows_read=0, status="failed",
-        message=f"{location}: {message}",
-    )
-
-
-def _read_capped(path: Path, cap: int) -> bytes:
-    """The file's bytes (decompressed for .gz); ValueError when over ``cap``."""
-    size = path.stat().st_size
-    if size > cap:
-        raise ValueError(f"file too large ({size} bytes > cap {cap})")
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rb") as fh:
-        data = fh.read(cap + 1)
-    if len(data) > cap:
-        raise ValueError(f"file too large (over cap {cap} bytes decompressed)")
-    return data
-
-
-def _looks_binary(data: bytes) -> bool:
-    return b"\x00" in data[:_BINARY_SNIFF]
-
-
-def _inside(path: Path, base: Path) -> bool:
-    try:
-        path.resolve().relative_to(base.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def folder_files(source: Source) -> list[Path]:
-    """Files matching the source's include globs (recursive), minus excludes, sorted."""
-    base = source.path
-    found: set[Path] = set()
-    for pattern in source.include or DEFAULT_GLOBS.get(source.kind, ("**/*",)):
-        found.update(p for p in base.glob(pattern) if p.is_file())
-    for pattern in source.exclude:
-        found.difference_update(base.glob(pattern))
-    return sorted(found)
 
 
 def read_folder(source: Source, settings: Settings) -> SourceBatch:
@@ -106,18 +35,18 @@ def read_folder(source: Source, settings: Settings) -> SourceBatch:
     files = folder_files(source)
     for path in files:
         loc = str(path)
-        if not _inside(path, source.path):
+        if not inside(path, source.path):
             bad.append((source.id, loc, "path resolves outside the source folder"))
             continue
         try:
-            data = _read_capped(path, settings.max_file_bytes)
+            data = read_capped(path, settings.max_file_bytes)
         except (OSError, ValueError) as exc:
             bad.append((source.id, loc, str(exc)))
             continue
         if not data.strip():
             bad.append((source.id, loc, "empty file"))
             continue
-        if _looks_binary(data):
+        if looks_binary(data):
             bad.append((source.id, loc, "binary file (NUL bytes), not text"))
             continue
         decoded = decode_bytes(data)
@@ -198,7 +127,7 @@ def _table_frame(source: Source, settings: Settings) -> tuple[pl.DataFrame, list
             location=pl.format(f"{loc}#row-{{}}", pl.int_range(1, pl.len() + 1))
         )
         return df, [], df.height
-    data = _read_capped(path, settings.max_file_bytes)
+    data = read_capped(path, settings.max_file_bytes)
     text = decode_bytes(data).text
     records = (
         _csv_records(text, loc, source.delimiter) if source.format == "csv"

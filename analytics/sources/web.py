@@ -15,14 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from analytics.contracts.sources_config import Settings, Source
+from analytics.sources.batch import PARSED_RAW, SourceBatch, quarantine_frame
+from analytics.sources.files import folder_files, read_capped
 from analytics.sources.http_fetch import FetchConfig, Fetcher, HttpFetcher
-from analytics.sources.local import (
-    PARSED_RAW,
-    SourceBatch,
-    _read_capped,
-    folder_files,
-    quarantine_frame,
-)
 from analytics.sources.parse.feeds import parse_feed
 from analytics.sources.parse.html_pages import extract_page
 
@@ -179,7 +174,7 @@ def _load(location: str, path: Path | None, settings: Settings, http: Fetcher,
     if path is None:
         return _get(http, location, known, out)
     try:
-        return _read_capped(path, settings.max_file_bytes)
+        return read_capped(path, settings.max_file_bytes)
     except (OSError, ValueError) as exc:
         out.fail(location, str(exc))
         return None

@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 from analytics.contracts.sources_config import Settings
 from analytics.ingest.normalize import split_exact_duplicates
 from analytics.ingest.pipeline import ingest, prepare, prepare_batch
-from analytics.sources.local import PARSED_RAW, SourceBatch
+from analytics.sources.batch import PARSED_RAW, SourceBatch
 from analytics.store.articles import ArticleStore
 
 RUN = date(2025, 7, 1)

@@ -148,3 +148,4 @@ def test_settings_dask_address():
     cfg = parse_sources('[settings]\ndask_address = "tcp://127.0.0.1:8786"\n'
                         '[[source]]\nid = "x"\nkind = "folder"\npath = "."\n', "s.toml")
     assert cfg.settings.dask_address == "tcp://127.0.0.1:8786"
+

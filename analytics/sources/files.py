@@ -1,0 +1,46 @@
+"""Local files of a source: the files a folder source reads, and their bytes under a cap."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from analytics.contracts.sources_config import KIND_RULES, Source
+
+BINARY_SNIFF = 8192
+
+
+def read_capped(path: Path, cap: int) -> bytes:
+    """The file's bytes (decompressed for .gz); ValueError when over ``cap``."""
+    size = path.stat().st_size
+    if size > cap:
+        raise ValueError(f"file too large ({size} bytes > cap {cap})")
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as fh:
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise ValueError(f"file too large (over cap {cap} bytes decompressed)")
+    return data
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:BINARY_SNIFF]
+
+
+def inside(path: Path, base: Path) -> bool:
+    try:
+        path.resolve().relative_to(base.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def folder_files(source: Source) -> list[Path]:
+    """Files matching the source's include globs (recursive), minus excludes, sorted."""
+    base = source.path
+    found: set[Path] = set()
+    for pattern in source.include or KIND_RULES[source.kind].default_globs:
+        found.update(p for p in base.glob(pattern) if p.is_file())
+    for pattern in source.exclude:
+        found.difference_update(base.glob(pattern))
+    return sorted(found)
