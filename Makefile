@@ -20,8 +20,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
+# ruff; the import contracts of pyproject [tool.importlinter]; mypy over analytics/.
 lint: $(STAMP)
 	$(BIN)/ruff check analytics flows tests bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy analytics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

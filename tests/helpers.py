@@ -12,9 +12,10 @@ import pytest
 
 from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary, SourceOutcome
-from analytics.themes.clustering import COORDS, TERM_WEIGHTS
-from analytics.themes.clustering import TRENDS as THEME_TRENDS
-from analytics.trends.emerging import COOCCURRENCE, EMERGING, SOURCE_SHARES
+from analytics.contracts.schema import COOCCURRENCE, SOURCE_SHARES, THEME_TRENDS
+from analytics.contracts.schema import EMERGING_TOPICS as EMERGING
+from analytics.contracts.schema import THEME_COORDS as COORDS
+from analytics.contracts.schema import THEME_TERMS as TERM_WEIGHTS
 
 TOPIC_LABELS = {
     "air_missile_defense": "Air and missile defence",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import polars as pl
+
+# A table's columns and dtypes. A dtype is written as a class (``pl.String``) or, when it
+# takes parameters, as an instance (``pl.Datetime("us", "UTC")``); polars accepts both.
+TableSchema: TypeAlias = "dict[str, pl.DataType | type[pl.DataType]]"
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
 # What a parser yields for one input row, before ids, normalisation and deduplication.
-PARSED = {
+PARSED: TableSchema = {
     "source": pl.String,  # source id from the sources file
     "location": pl.String,  # file path, file:line, feed entry or URL
     "url": pl.String,
@@ -19,7 +25,7 @@ PARSED = {
     "metadata": pl.String,  # JSON object of the input's other fields (tables), else null
 }
 
-ARTICLES = {
+ARTICLES: TableSchema = {
     "article_id": pl.String,
     "source": pl.String,
     "url": pl.String,
@@ -35,7 +41,7 @@ ARTICLES = {
     "metadata": pl.String,  # JSON object of the input's other fields (tables), else null
 }
 
-TOPIC_MENTIONS = {
+TOPIC_MENTIONS: TableSchema = {
     "article_id": pl.String,
     "topic_id": pl.String,
     "mentions": pl.UInt32,
@@ -43,7 +49,7 @@ TOPIC_MENTIONS = {
     "evidence": pl.String,  # the sentence that phrase stands in
 }
 
-CLAIMS = {
+CLAIMS: TableSchema = {
     "article_id": pl.String,
     "claim_type": pl.String,
     "value": pl.Float64,
@@ -53,7 +59,7 @@ CLAIMS = {
     "snippet": pl.String,
 }
 
-TOPIC_TRENDS = {
+TOPIC_TRENDS: TableSchema = {
     "period_start": pl.Date,
     "period": pl.String,
     "topic_id": pl.String,
@@ -62,26 +68,71 @@ TOPIC_TRENDS = {
     "share": pl.Float64,
 }
 
-THEMES = {
+THEMES: TableSchema = {
     "theme_id": pl.Int32,
     "label": pl.String,
     "top_terms": pl.List(pl.String),
     "size": pl.UInt32,
 }
 
-ARTICLE_THEMES = {
+ARTICLE_THEMES: TableSchema = {
     "article_id": pl.String,
     "theme_id": pl.Int32,
     "weight": pl.Float64,
 }
 
-QUARANTINE = {
+QUARANTINE: TableSchema = {
     "source": pl.String,
     "location": pl.String,
     "reason": pl.String,
 }
 
-TABLES: dict[str, dict[str, pl.DataType]] = {
+# Tables the trends, themes and report stages add (written to reports/<date>/tables/).
+EMERGING_TOPICS: TableSchema = {
+    "topic_id": pl.String, "period_start": pl.Date, "articles": pl.UInt32,
+    "share": pl.Float64, "baseline_share": pl.Float64, "z": pl.Float64, "emerging": pl.Boolean,
+}
+
+COOCCURRENCE: TableSchema = {
+    "topic_a": pl.String, "topic_b": pl.String, "articles": pl.UInt32,
+    "jaccard": pl.Float64, "lift": pl.Float64,
+}
+
+SOURCE_SHARES: TableSchema = {
+    "period_start": pl.Date, "source": pl.String, "topic_id": pl.String,
+    "articles": pl.UInt32, "source_articles": pl.UInt32, "share": pl.Float64,
+}
+
+THEME_TERMS: TableSchema = {"theme_id": pl.Int32, "term": pl.String, "weight": pl.Float64}
+
+THEME_COORDS: TableSchema = {"article_id": pl.String, "x": pl.Float64, "y": pl.Float64}
+
+THEME_TRENDS: TableSchema = {"period_start": pl.Date, "theme_id": pl.Int32, "articles": pl.UInt32}
+
+# This run's theme ids -> the ids they keep from the last run's themes.
+THEME_ID_MAPPING: TableSchema = {
+    "theme_id": pl.Int32, "stable_id": pl.Int32, "jaccard": pl.Float64,
+}
+
+# The topic table of the PDF, summary.md and the Prefect artifact (one table, one set of
+# numbers): canonical articles per topic, share of all, share change, reach, evidence.
+TOPIC_TOTALS: TableSchema = {
+    "topic_id": pl.String, "label": pl.String, "articles": pl.Int64, "mentions": pl.Int64,
+    "share": pl.Float64, "share_change": pl.Float64, "reach": pl.Int64, "evidence": pl.String,
+}
+
+# Intermediate frames of the report's facts (not written as tables).
+SHARE_CHANGES: TableSchema = {
+    "topic_id": pl.String, "period_start": pl.Date, "previous_start": pl.Date,
+    "articles": pl.UInt32, "share": pl.Float64, "previous_share": pl.Float64, "delta": pl.Float64,
+}
+
+QUOTES: TableSchema = {
+    "topic_id": pl.String, "article_id": pl.String, "title": pl.String, "source": pl.String,
+    "published_at": UTC_DATETIME, "link": pl.String, "evidence": pl.String,
+}
+
+TABLES: dict[str, TableSchema] = {
     "parsed": PARSED,
     "articles": ARTICLES,
     "topic_mentions": TOPIC_MENTIONS,
@@ -90,7 +141,20 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     "themes": THEMES,
     "article_themes": ARTICLE_THEMES,
     "quarantine": QUARANTINE,
+    "emerging_topics": EMERGING_TOPICS,
+    "cooccurrence": COOCCURRENCE,
+    "source_shares": SOURCE_SHARES,
+    "theme_terms": THEME_TERMS,
+    "theme_coords": THEME_COORDS,
+    "theme_trends": THEME_TRENDS,
+    "theme_id_mapping": THEME_ID_MAPPING,
+    "topic_totals": TOPIC_TOTALS,
+    "share_changes": SHARE_CHANGES,
+    "quotes": QUOTES,
 }
+# The report's inputs beyond the core tables: shown when present, empty when absent.
+REPORT_EXTRAS = ("emerging_topics", "cooccurrence", "source_shares", "theme_terms",
+                 "theme_coords", "theme_trends")
 
 
 class SchemaError(ValueError):
@@ -102,25 +166,31 @@ def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=TABLES[table])
 
 
-def validate(df: pl.DataFrame, table: str, *, strict: bool = True) -> pl.DataFrame:
+def validate(df: pl.DataFrame, table: str, *, strict: bool = True,
+             columns: tuple[str, ...] | None = None, reader: str = "") -> pl.DataFrame:
     """Check ``df`` against ``table``'s contract and return it with the contract's column order.
 
     Missing and mistyped columns are reported together in one ``SchemaError``. With
-    ``strict`` extra columns are an error too; otherwise they are dropped.
+    ``strict`` extra columns are an error too; otherwise they are dropped. ``columns``
+    checks only those (what ``reader`` needs, named in the error) and returns ``df`` as
+    it is: a reader's contract, the rest of the table free to evolve.
     """
     contract = TABLES[table]
+    checked = columns if columns is not None else tuple(contract)
     problems = []
-    for name, dtype in contract.items():
+    for name in checked:
+        dtype = contract[name]
         if name not in df.columns:
             problems.append(f"missing column {name!r} ({dtype})")
         elif df.schema[name] != dtype:
             problems.append(f"column {name!r} is {df.schema[name]}, expected {dtype}")
     extra = [c for c in df.columns if c not in contract]
-    if strict and extra:
+    if strict and columns is None and extra:
         problems.append(f"unexpected columns {extra}")
     if problems:
-        raise SchemaError(f"{table}: " + "; ".join(problems))
-    return df.select(list(contract))
+        where = f" (for {reader})" if reader else ""
+        raise SchemaError(f"{table}{where}: " + "; ".join(problems))
+    return df if columns is not None else df.select(list(contract))
 
 
 def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:

@@ -79,7 +79,7 @@ def apply_date_policy(
     end = window_end(run_date)
     missing = pl.col("published_at").is_null()
     raw = pl.col(raw_column).fill_null("")
-    reason = (
+    reason: pl.Expr = (
         pl.when(missing & (raw.str.strip_chars() == ""))
         .then(pl.lit("missing publication date"))
         .when(missing)

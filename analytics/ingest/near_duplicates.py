@@ -203,7 +203,8 @@ def mark_near_duplicates(
     roots = _roots(pool.height, pairs)
     ids = pool["article_id"].to_numpy()
     mine = np.arange(known.height, pool.height)
-    canon = np.where(roots[mine] == mine, None, ids[roots[mine]])
+    canon = ids[roots[mine]].astype(object)  # each new row's canonical id...
+    canon[roots[mine] == mine] = None  # ...null where it is canonical itself
     marked = new.with_columns(pl.Series("_canon", canon.tolist(), dtype=pl.String)).with_columns(
         duplicate_of=pl.coalesce("duplicate_of", "_canon")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -74,6 +74,13 @@ def prepare_batch(batch: SourceBatch, *, run_date: date, settings: Settings) -> 
                    quarantine=pl.concat([batch.quarantine, bad]))
 
 
+def _articles_of(batch: SourceBatch) -> pl.DataFrame:
+    """``batch.articles``, which ``prepare_batch`` has set."""
+    if batch.articles is None:
+        raise ValueError(f"source {batch.source!r}: batch not prepared (prepare_batch)")
+    return batch.articles
+
+
 def _near_duplicate_candidates(store: ArticleStore, new: pl.DataFrame, run_date: date,
                                settings: Settings) -> pl.DataFrame:
     """Stored canonical articles (ingested before ``run_date``) published within the
@@ -82,7 +89,9 @@ def _near_duplicate_candidates(store: ArticleStore, new: pl.DataFrame, run_date:
     if new.is_empty():
         return schema.empty("articles").select(cols)
     window = timedelta(days=settings.near_duplicate_window_days)
-    lo, hi = new["published_at"].min() - window, new["published_at"].max() + window
+    first, last = new["published_at"].min(), new["published_at"].max()
+    assert isinstance(first, datetime) and isinstance(last, datetime)  # the date policy set them
+    lo, hi = first - window, last + window
     rows = store.read([*cols, "duplicate_of", "ingested_on"],
                       first_month=f"{lo:%Y-%m}", last_month=f"{hi:%Y-%m}")
     return rows.filter(
@@ -102,7 +111,7 @@ def ingest(
     writes, so two runs at once never both add the same article.
     """
     batches = [prepare_batch(b, run_date=run_date, settings=settings) for b in batches]
-    articles = pl.concat([b.articles for b in batches]) if batches else \
+    articles = pl.concat([_articles_of(b) for b in batches]) if batches else \
         schema.empty("articles")
     quarantine = pl.concat([b.quarantine for b in batches]) if batches else \
         schema.empty("quarantine")
@@ -126,7 +135,7 @@ def ingest(
         new=firsts.height,
         added=added,
         duplicates=dups.height,
-        near_duplicates=firsts["duplicate_of"].is_not_null().sum(),
+        near_duplicates=int(firsts["duplicate_of"].is_not_null().sum()),
         quarantine=quarantine,
         sources=outcomes,
     )

@@ -10,33 +10,20 @@ from typing import TypeVar
 
 import polars as pl
 
+from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary
 from analytics.report import charts
-from analytics.themes.clustering import COORDS, TERM_WEIGHTS
-from analytics.themes.clustering import TRENDS as THEME_TRENDS
-from analytics.trends.emerging import COOCCURRENCE, EMERGING, SOURCE_SHARES
-
-# Tables the report shows besides the schema.TABLES ones, with their columns and dtypes.
-EXTRA_TABLES: dict[str, dict[str, pl.DataType]] = {
-    "emerging_topics": EMERGING,
-    "cooccurrence": COOCCURRENCE,
-    "source_shares": SOURCE_SHARES,
-    "theme_terms": TERM_WEIGHTS,
-    "theme_coords": COORDS,
-    "theme_trends": THEME_TRENDS,
-}
-
 
 T = TypeVar("T")
 
 
 def _empty(name: str):
-    return field(default_factory=lambda: pl.DataFrame(schema=EXTRA_TABLES[name]))
+    return field(default_factory=lambda: schema.empty(name))
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything one report shows; frames follow analytics.contracts.schema (and EXTRA_TABLES)."""
+    """Everything one report shows; frames follow analytics.contracts.schema."""
 
     articles: pl.DataFrame
     topic_mentions: pl.DataFrame

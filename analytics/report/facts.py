@@ -11,12 +11,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-SHARE_CHANGE = {"topic_id": pl.String, "period_start": pl.Date, "previous_start": pl.Date,
-                "articles": pl.UInt32, "share": pl.Float64, "previous_share": pl.Float64,
-                "delta": pl.Float64}
-QUOTES = {"topic_id": pl.String, "article_id": pl.String, "title": pl.String,
-          "source": pl.String, "published_at": pl.Datetime("us", "UTC"), "link": pl.String,
-          "evidence": pl.String}
+from analytics.contracts import schema
+
 PERIOD_DAYS = {"day": 1, "week": 7}
 
 
@@ -50,7 +46,7 @@ def share_changes(topic_trends: pl.DataFrame, *, period: str | None = None) -> p
     t = topic_trends.filter(pl.col("period") == period) if period else topic_trends.clear()
     starts = t.get_column("period_start").unique().sort()
     if starts.len() < 2:
-        return pl.DataFrame(schema=SHARE_CHANGE)
+        return pl.DataFrame(schema=schema.SHARE_CHANGES)
     latest, previous = starts[-1], starts[-2]
     now = t.filter(pl.col("period_start") == latest).select(
         "topic_id", "period_start", "articles", "share")
@@ -62,7 +58,7 @@ def share_changes(topic_trends: pl.DataFrame, *, period: str | None = None) -> p
         pl.col("articles").fill_null(0),
         pl.col("share", "previous_share").fill_null(0.0),
     ).with_columns(delta=pl.col("share") - pl.col("previous_share"))
-    return out.select(list(SHARE_CHANGE)).cast(SHARE_CHANGE).sort(
+    return out.select(list(schema.SHARE_CHANGES)).cast(schema.SHARE_CHANGES).sort(
         ["delta", "topic_id"], descending=[True, False])
 
 
@@ -109,11 +105,11 @@ def quotes(topic_mentions: pl.DataFrame, articles: pl.DataFrame, topic_ids: list
     ``min_words`` words only when there are not enough longer ones;
     ``start``/``end`` (end exclusive) keep articles published in that window. Needs
     ``articles.article_id, title, source, url, published_at, duplicate_of`` (``location``
-    stands in for a missing url when present). Returns ``QUOTES`` columns, topics in the
+    stands in for a missing url when present). Returns ``schema.QUOTES`` columns, topics in the
     order given.
     """
     if not topic_ids:
-        return pl.DataFrame(schema=QUOTES)
+        return pl.DataFrame(schema=schema.QUOTES)
     location = pl.col("location") if "location" in articles.columns else pl.lit(None, pl.String)
     evidence = topic_mentions.filter(pl.col("topic_id").is_in(topic_ids)
                                      & pl.col("evidence").is_not_null()
@@ -144,7 +140,7 @@ def quotes(topic_mentions: pl.DataFrame, articles: pl.DataFrame, topic_ids: list
         .sort(["_rank", "published_at", "article_id"], descending=[False, True, False],
               nulls_last=True)
     )
-    return picked.select(list(QUOTES)).cast(QUOTES)
+    return picked.select(list(schema.QUOTES)).cast(schema.QUOTES)
 
 
 def emerging_quotes(emerging: pl.DataFrame, topic_mentions: pl.DataFrame,
@@ -154,7 +150,7 @@ def emerging_quotes(emerging: pl.DataFrame, topic_mentions: pl.DataFrame,
     emerging``), from articles published in the flagged period."""
     flagged = emerging.filter(pl.col("emerging"))
     if flagged.height == 0:
-        return pl.DataFrame(schema=QUOTES)
+        return pl.DataFrame(schema=schema.QUOTES)
     start = flagged["period_start"].min()
     end = period_end(start, period)  # type: ignore[arg-type]
     return quotes(topic_mentions, articles, flagged["topic_id"].to_list(),

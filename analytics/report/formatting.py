@@ -66,13 +66,6 @@ def wrap(value: object, width: int, max_lines: int | None = None) -> list[str]:
     return lines
 
 
-def md_escape(value: object, width: int | None = None) -> str:
-    """Text safe inside Markdown (and a Markdown table cell): no markup, links or HTML survive."""
-    text = truncate(value, width) if width else clean(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_{}\[\]()#|$~])", r"\\\1", text)
-
-
 def plural(n: int, word: str) -> str:
     """"1 article", "2 articles"."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

@@ -23,10 +23,10 @@ from matplotlib.transforms import Bbox
 
 from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary
-from analytics.report import chart_registry, charts, facts, sections
-from analytics.report.data import EXTRA_TABLES, ReportData
-from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, md_escape
+from analytics.report import chart_registry, charts
+from analytics.report.data import ReportData
 from analytics.report.layout import page_chart
+from analytics.report.markdown import summary_markdown
 from analytics.report.pages import build_pages, topic_table
 from analytics.store import atomic
 
@@ -38,8 +38,8 @@ NEEDS = {
                  "ingested_on"),
     "topic_mentions": ("article_id", "topic_id", "mentions", "evidence"),
     "claims": ("article_id", "claim_type", "value", "unit", "target_year", "snippet"),
-    # Shown when present, all columns needed (contracts in analytics.report.data).
-    **{name: tuple(cols) for name, cols in EXTRA_TABLES.items()},
+    # Shown when present, all columns needed.
+    **{name: tuple(schema.TABLES[name]) for name in schema.REPORT_EXTRAS},
     "topic_trends": ("period_start", "period", "topic_id", "articles"),
     "themes": ("theme_id", "label", "top_terms", "size"),
     "article_themes": ("article_id", "theme_id", "weight"),
@@ -77,7 +77,7 @@ def write_report(
     """Write the report for one run into ``out_dir`` (e.g. ``reports/<run-date>/``).
 
     ``tables`` holds frames following analytics.contracts.schema by name, plus the
-    ``report_data.EXTRA_TABLES`` (emerging_topics, cooccurrence, source_shares,
+    ``schema.REPORT_EXTRAS`` (emerging_topics, cooccurrence, source_shares,
     theme_terms, theme_coords, theme_trends); absent report tables count as empty (and
     absent extra ones are not written), other tables are saved too. ``theme_status`` (default
     ``summary.theme_status``) explains missing themes. Raises ``schema.SchemaError``
@@ -86,7 +86,7 @@ def write_report(
     """
     out_dir = Path(out_dir)
     frames = {name: _checked(tables.get(name), name) for name in REPORT_TABLES}
-    extras = {name: _checked(tables.get(name), name) for name in EXTRA_TABLES}
+    extras = {name: _checked(tables.get(name), name) for name in schema.REPORT_EXTRAS}
     order = charts.topic_order(
         topic_labels, frames["topic_mentions"]["topic_id"], frames["topic_trends"]["topic_id"]
     )
@@ -105,7 +105,8 @@ def write_report(
     cut_charts = _cut_page_charts(out_dir / "charts", pages, png_dpi, fork=parallel)
     # polars writes the tables without holding the GIL, so they go while matplotlib draws.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        written = pool.submit(_write_tables, out_dir / "tables", {**frames, **tables})
+        written = pool.submit(_write_tables, out_dir / "tables",
+                              {**frames, **tables, "topic_totals": topic_totals(data)})
         pdf = _write_pdf(out_dir / "report.pdf", pages, title=f"{title} {summary.run_date}")
         summary_md = atomic.write_text(out_dir / "summary.md",
                                        summary_markdown(data, title=title))
@@ -117,21 +118,18 @@ def write_report(
     return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths)
 
 
+def topic_totals(data: ReportData) -> pl.DataFrame:
+    """The topic table of the PDF and ``summary.md`` as a report table (``TOPIC_TOTALS``):
+    what the Prefect artifact shows too, so every place gives the same numbers."""
+    return schema.validate(topic_table(data).rename({"delta": "share_change"}), "topic_totals")
+
+
 def _checked(df: pl.DataFrame | None, name: str) -> pl.DataFrame:
-    contract = schema.TABLES.get(name) or EXTRA_TABLES[name]
     if df is None:
-        return pl.DataFrame(schema=contract)
+        return schema.empty(name)
     if name == "claims" and "actor" not in df.columns:  # optional: claims before actors
         df = df.with_columns(actor=pl.lit(None, pl.String))
-    problems = [
-        f"missing column {c!r}" if c not in df.columns
-        else f"column {c!r} is {df.schema[c]}, expected {contract[c]}"
-        for c in NEEDS[name]
-        if c not in df.columns or df.schema[c] != contract[c]
-    ]
-    if problems:
-        raise schema.SchemaError(f"{name} (for the report): " + "; ".join(problems))
-    return df
+    return schema.validate(df, name, columns=NEEDS[name], reader="the report")
 
 
 def csv_ready(df: pl.DataFrame) -> pl.DataFrame:
@@ -242,78 +240,3 @@ def _remove_stale(folder: Path, keep: set[Path]) -> None:
     for path in folder.glob("*"):
         if path.suffix in {".png", ".parquet", ".csv"} and path not in keep:
             path.unlink(missing_ok=True)
-
-
-def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> str:
-    """Headline numbers, the topic table, claims and themes as Markdown (text escaped)."""
-    s = data.summary
-    first, last = data.date_range()
-    lines = [
-        f"# {md_escape(title)}: {md_escape(s.corpus)}",
-        "",
-        f"Run date {fmt_date(s.run_date)}; articles published {fmt_date(first)} to "
-        f"{fmt_date(last)}.",
-        "",
-        "| read | new | stored | duplicates | quarantined | topics found |",
-        "|---:|---:|---:|---:|---:|---:|",
-        f"| {s.rows_read:,} | {s.new_articles:,} | {s.stored_articles:,} | {s.duplicates:,} "
-        f"| {s.quarantined:,} | {s.topics_found:,} |",
-        "",
-        "## What changed",
-        "",
-    ]
-    lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in sections.what_changed(data)]
-    lines += ["", "## Topics", ""]
-    table = topic_table(data)
-    if data.topic_mentions.height == 0:
-        lines += ["No data: no topic mentions in this run.", ""]
-    lines += ["| topic | articles | mentions | share | change | reach | evidence |",
-              "|---|---:|---:|---:|---:|---:|---|"]
-    for r in table.iter_rows(named=True):
-        lines.append(f"| {md_escape(r['label'])} | {fmt_int(r['articles'])} | "
-                     f"{fmt_int(r['mentions'])} | {fmt_pct(r['share'])} | "
-                     f"{sections.fmt_pp(r['delta'])} | {fmt_int(r['reach'])} | "
-                     f"{md_escape(r['evidence'], 160)} |")
-    lines += ["", "## Emerging topics", ""]
-    flagged = data.emerging_topics.filter(pl.col("emerging"))
-    if flagged.height == 0:
-        lines.append("None this period.")
-    quotes = facts.emerging_quotes(data.emerging_topics, data.topic_mentions,
-                                          data.articles)
-    for topic, share, base, z in flagged.select("topic_id", "share", "baseline_share",
-                                                "z").iter_rows():
-        lines.append(f"- {md_escape(data.topic_labels.get(topic, topic))}: "
-                     f"{fmt_pct(share)} vs {fmt_pct(base)} baseline, z {z:.1f}")
-        for q in quotes.filter(pl.col("topic_id") == topic).iter_rows(named=True):
-            lines.append(f"  - {md_escape(q['evidence'], 200)} ({md_escape(q['source'])}, "
-                         f"{fmt_date(q['published_at'])}, {md_escape(q['link'])})")
-    lines += ["", "## Spending claims", ""]
-    if data.claims.height == 0:
-        lines.append("No data: no spending claims found in this run.")
-    else:
-        lines += ["| value | unit | target year | actor | sentence |",
-                  "|---:|---|---:|---|---|"]
-        for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
-                named=True):
-            unit = md_escape(charts.unit_label(r["unit"]))
-            lines.append(f"| {fmt_number(r['value'])} | {unit} | "
-                         f"{r['target_year'] or '–'} | {md_escape(r['actor'])} | "
-                         f"{md_escape(r['snippet'], 200)} |")
-    lines += ["", "## Themes", ""]
-    real = data.themes.filter(pl.col("theme_id") >= 0).sort("theme_id")
-    if real.height == 0:
-        lines.append(f"No data: {md_escape(data.theme_status or 'no themes in this run')}.")
-    for r in real.iter_rows(named=True):
-        terms = md_escape(", ".join(r["top_terms"] or []), 120)
-        lines.append(f"- theme {r['theme_id']} ({r['size']:,} articles): "
-                     f"{md_escape(r['label'], 80)}: {terms}")
-    lines += ["", "## Data quality", ""]
-    for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"- quarantined, {md_escape(reason)}: {n:,}")
-    for o in s.sources:
-        lines.append(f"- source {md_escape(o.source)} ({md_escape(o.kind)}): {o.status}, "
-                     f"{o.rows_read:,} rows read {md_escape(o.message)}".rstrip())
-    if s.parameters:
-        lines += ["", "## Run parameters", ""]
-        lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in s.parameters.items()]
-    return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ inputs again) adds what is missing, because ids make ingestion idempotent.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path, PurePath
 
@@ -61,7 +61,7 @@ class ArticleStore:
         """The file of one publication month (``"YYYY-MM"``), whether it exists or not."""
         return self.articles_dir / f"month={month}" / PART
 
-    def partitions(self) -> list[PurePath]:
+    def partitions(self) -> Sequence[PurePath]:
         return self.storage.glob(self.articles_dir, f"month=*/{PART}")
 
     def months(self) -> list[str]:

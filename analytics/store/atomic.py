@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import polars as pl
 
@@ -21,7 +22,16 @@ TMP_SUFFIX = ".tmp"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 FILE_MODE = 0o666 & ~_UMASK
-PARQUET_OPTIONS = {"compression": "zstd", "statistics": True}
+
+
+class ParquetOptions(TypedDict):
+    """Keyword arguments of ``DataFrame.write_parquet`` for every file we write."""
+
+    compression: Literal["zstd"]
+    statistics: bool
+
+
+PARQUET_OPTIONS: ParquetOptions = {"compression": "zstd", "statistics": True}
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePath, PurePosixPath
 
@@ -81,19 +81,19 @@ class LocalStorage:
 
     def read_frames(self, paths: Iterable[PurePath],
                     columns: list[str] | None = None) -> list[pl.DataFrame]:
-        return [pl.read_parquet(p, columns=columns) for p in paths]
+        return [pl.read_parquet(Path(p), columns=columns) for p in paths]
 
-    def read_parquet(self, paths: list[PurePath],
+    def read_parquet(self, paths: Sequence[PurePath],
                      columns: list[str] | None = None) -> pl.DataFrame:
         """The Parquet files ``paths`` (their ``columns``, or all), concatenated."""
-        frames = pl.scan_parquet(paths, hive_partitioning=False)
+        frames = pl.scan_parquet([Path(p) for p in paths], hive_partitioning=False)
         return (frames.select(columns) if columns else frames).collect()
 
     def write_bytes(self, path: PurePath, data: bytes) -> Path:
-        return atomic.write_bytes(path, data)
+        return atomic.write_bytes(Path(path), data)
 
     def write_parquet(self, df: pl.DataFrame, path: PurePath) -> Path:
-        return atomic.write_parquet(df, path)
+        return atomic.write_parquet(df, Path(path))
 
     def signature(self, path: PurePath) -> dict:
         """What changes when the file is rewritten: size and modification time."""
@@ -158,7 +158,7 @@ class ObjectStorage:
             frames += [pl.read_parquet(io.BytesIO(blobs[n]), columns=columns) for n in batch]
         return frames
 
-    def read_parquet(self, paths: list[PurePath],
+    def read_parquet(self, paths: Sequence[PurePath],
                      columns: list[str] | None = None) -> pl.DataFrame:
         """The Parquet files ``paths`` (their ``columns``, or all), concatenated."""
         frames = pl.concat(self.read_frames(paths, columns))
@@ -182,7 +182,7 @@ class ObjectStorage:
             version = self.fs.modified(str(path)).isoformat()
         return {"size": info["size"], "version": str(version)}
 
-    def remove(self, path: PurePath) -> None:
+    def remove(self, path: PurePath | str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(str(path))
 

@@ -15,10 +15,6 @@ from analytics.contracts import schema
 from analytics.themes.model import NotEnoughData, ThemeModel, make_label, match_term_sets
 
 OUTLIER = -1
-TERM_WEIGHTS = {"theme_id": pl.Int32, "term": pl.String, "weight": pl.Float64}
-COORDS = {"article_id": pl.String, "x": pl.Float64, "y": pl.Float64}
-TRENDS = {"period_start": pl.Date, "theme_id": pl.Int32, "articles": pl.UInt32}
-MAPPING = {"theme_id": pl.Int32, "stable_id": pl.Int32, "jaccard": pl.Float64}
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 
 
@@ -89,7 +85,7 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
     return ThemeResult(
         themes=schema.validate(schema.conform(themes, "themes"), "themes"),
         article_themes=_article_themes(ids, sims, labels, secondary_ratio),
-        term_weights=term_weights.cast(TERM_WEIGHTS),
+        term_weights=term_weights.cast(schema.THEME_TERMS),
         coords=_coords(ids, sims, projection),
         outlier_share=float(np.mean(labels == OUTLIER)),
         model=model, columns=tuple(int(c) for c in order),
@@ -139,7 +135,7 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
     labels = np.where(model_labels >= 0, position[np.maximum(model_labels, 0)], OUTLIER)
     ids = fresh.get_column("article_id")
     to_id = pl.DataFrame({"theme_id": range(len(columns)), "stable_id": result.theme_ids,
-                          "jaccard": 1.0}, schema=MAPPING)
+                          "jaccard": 1.0}, schema=schema.THEME_ID_MAPPING)
     added = apply_theme_ids(_article_themes(ids, sims, labels, secondary_ratio), to_id)
     article_themes = pl.concat([result.article_themes, added])
     main = main_themes(article_themes)
@@ -158,8 +154,8 @@ def _empty_result(status: str) -> ThemeResult:
     return ThemeResult(
         themes=schema.empty("themes"),
         article_themes=schema.empty("article_themes"),
-        term_weights=pl.DataFrame(schema=TERM_WEIGHTS),
-        coords=pl.DataFrame(schema=COORDS),
+        term_weights=pl.DataFrame(schema=schema.THEME_TERMS),
+        coords=pl.DataFrame(schema=schema.THEME_COORDS),
         status=status,
     )
 
@@ -198,7 +194,7 @@ def _coords(ids: pl.Series, sims: np.ndarray,
     mean, vecs = projection
     xy = np.zeros((len(sims), 2))
     xy[:, : vecs.shape[1]] = (sims - mean) @ vecs
-    return pl.DataFrame({"article_id": ids, "x": xy[:, 0], "y": xy[:, 1]}).cast(COORDS)
+    return pl.DataFrame({"article_id": ids, "x": xy[:, 0], "y": xy[:, 1]}).cast(schema.THEME_COORDS)
 
 
 def theme_trends(article_themes: pl.DataFrame, articles: pl.DataFrame, *,
@@ -216,7 +212,7 @@ def theme_trends(article_themes: pl.DataFrame, articles: pl.DataFrame, *,
              .with_columns(period_start=pl.col("published_at").dt.truncate(_PERIODS[period])
                            .dt.date()))
     if dated.is_empty():
-        return pl.DataFrame(schema=TRENDS)
+        return pl.DataFrame(schema=schema.THEME_TRENDS)
     counts = dated.group_by("period_start", "theme_id").len("articles")
     periods = pl.date_range(dated["period_start"].min(), dated["period_start"].max(),
                             _PERIODS[period], eager=True).alias("period_start")
@@ -224,7 +220,7 @@ def theme_trends(article_themes: pl.DataFrame, articles: pl.DataFrame, *,
     return (grid.join(counts, on=["period_start", "theme_id"], how="left")
             .with_columns(pl.col("articles").fill_null(0))
             .sort("period_start", "theme_id")
-            .cast(TRENDS))
+            .cast(schema.THEME_TRENDS))
 
 
 @dataclass(frozen=True)
@@ -266,7 +262,7 @@ def match_themes(previous: pl.DataFrame, current: pl.DataFrame, *,
         "theme_id": cur_ids,
         "stable_id": [stable[c][0] for c in cur_ids],
         "jaccard": [stable[c][1] for c in cur_ids],
-    }, schema=MAPPING)
+    }, schema=schema.THEME_ID_MAPPING)
     kept = {s for s, _ in stable.values()}
     return ThemeMatch(
         themes=apply_theme_ids(current, mapping),

@@ -8,22 +8,31 @@ it loads that fit and assigns just the articles the fit has not seen
 
 Layout, one folder per fit (written by the run of that date)::
 
-    data/themes/fits/run_date=2025-06-05/model.pkl            ThemeModel + column maps
+    data/themes/fits/run_date=2025-06-05/model.npz            arrays: model, map projection
+    data/themes/fits/run_date=2025-06-05/model.json           vocabulary, parameters, columns
     data/themes/fits/run_date=2025-06-05/<table>.parquet      themes, article_themes, ...
     data/themes/fits/run_date=2025-06-05/fit.json             parameters; written last
 
-``model.pkl`` is a pickle (scikit-learn's own way to keep a fitted estimator); it is
-only ever read from this store, never from an input.
+A fit is plain data (``ThemeModel.to_state``): loading one runs no code from the store and
+does not depend on where the model's class lives. ``model.json`` holds the format version
+and the SHA-256 of ``model.npz``. A fit that is missing, damaged, of another version, or
+an old ``model.pkl`` (a pickle, never read) is no usable fit: the run refits, with a
+warning.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
-import pickle
+import logging
+import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePath
 
+import numpy as np
 import polars as pl
 
 from analytics.contracts import schema
@@ -31,11 +40,24 @@ from analytics.store.articles import ArticleStore
 from analytics.store.backends import open_storage
 from analytics.themes.clustering import ThemeResult, extend_themes, fit_themes
 from analytics.themes.history import StableThemes, stabilise
+from analytics.themes.model import ThemeModel
 
-MODEL = "model.pkl"
+FORMAT = 1  # of model.npz + model.json; any other means refit
+ARRAYS = "model.npz"
+META = "model.json"
+LEGACY = "model.pkl"  # the pickled model of earlier versions: never read, removed on save
 STAMP = "fit.json"
 TEXT_FIELDS = ["article_id", "title", "text", "duplicate_of"]  # what themes read of articles
 _TABLES = ("themes", "article_themes", "term_weights", "coords")
+_PROJECTION = ("projection_mean", "projection_axes")
+_NPZ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+_STATE_ERRORS = (KeyError, TypeError, ValueError, IndexError)
+
+log = logging.getLogger(__name__)
+
+
+class UnusableFit(ValueError):
+    """A stored fit that cannot be loaded; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +76,12 @@ class ThemeFits:
         """Keep the fit of ``run_date`` (a result with a model; stable theme ids)."""
         folder = self.root / f"run_date={run_date.isoformat()}"
         self.storage.remove(folder / STAMP)
-        state = {"model": result.model, "columns": result.columns,
-                 "theme_ids": result.theme_ids, "projection": result.projection}
-        self.storage.write_bytes(folder / MODEL, pickle.dumps(state, protocol=5))
+        self.storage.remove(folder / LEGACY)
+        arrays, meta = _state(result)
+        blob = _npz_bytes(arrays)
+        self.storage.write_bytes(folder / ARRAYS, blob)
+        meta["npz_sha256"] = hashlib.sha256(blob).hexdigest()
+        self.storage.write_bytes(folder / META, json.dumps(meta, sort_keys=True).encode())
         for name in _TABLES:
             self.storage.write_parquet(getattr(result, name), folder / f"{name}.parquet")
         stamp = {"run_date": run_date.isoformat(), "params": params,
@@ -65,7 +90,8 @@ class ThemeFits:
         return folder
 
     def latest(self, run_date: date, params: dict) -> ThemeFit | None:
-        """The newest complete fit made on or before ``run_date`` with ``params``."""
+        """The newest complete fit made on or before ``run_date`` with ``params``; None
+        (and a warning) when that fit cannot be loaded, so that the run refits."""
         for folder in reversed(self.storage.glob(self.root, "run_date=*")):
             fitted_on = date.fromisoformat(folder.name.split("=", 1)[1])
             if fitted_on > run_date:
@@ -74,15 +100,99 @@ class ThemeFits:
                 stamp = json.loads(self.storage.read_bytes(folder / STAMP))
             except (OSError, ValueError):
                 continue  # an unfinished or broken fit
-            if stamp.get("params") != params:
+            if not isinstance(stamp, dict) or stamp.get("params") != params:
                 continue
-            state = pickle.loads(self.storage.read_bytes(folder / MODEL))
-            frames = self.storage.read_frames([folder / f"{n}.parquet" for n in _TABLES])
-            tables = dict(zip(_TABLES, frames, strict=True))
+            try:
+                state = self._read_state(folder)
+                tables = self._read_tables(folder)
+            except UnusableFit as exc:
+                log.warning("no usable theme fit, refitting: %s", exc)
+                return None
             return ThemeFit(fitted_on, ThemeResult(
                 **tables, status=stamp["status"], outlier_share=stamp["outlier_share"],
                 **state))
         return None
+
+    def _read_state(self, folder: PurePath) -> dict:
+        """``ThemeResult``'s model, columns, theme ids and projection, from plain data."""
+        meta = self._read_meta(folder)
+        arrays = self._read_arrays(folder / ARRAYS, meta.get("npz_sha256"))
+        try:
+            return _result_state(arrays, meta)
+        except _STATE_ERRORS as exc:
+            raise UnusableFit(f"{folder / META}: no usable model ({_why(exc)})") from exc
+
+    def _read_meta(self, folder: PurePath) -> dict:
+        path = folder / META
+        try:
+            meta = json.loads(self.storage.read_bytes(path))
+        except FileNotFoundError:
+            if self.storage.exists(folder / LEGACY):
+                raise UnusableFit(f"{folder / LEGACY}: a pickle of the old format, "
+                                  "never loaded") from None
+            raise UnusableFit(f"{path}: missing") from None
+        except (OSError, ValueError) as exc:
+            raise UnusableFit(f"{path}: unreadable or not JSON ({_why(exc)})") from exc
+        version = meta.get("format") if isinstance(meta, dict) else None
+        if version != FORMAT:
+            raise UnusableFit(f"{path}: unknown format version {version!r}")
+        return meta
+
+    def _read_arrays(self, path: PurePath, digest: str | None) -> dict[str, np.ndarray]:
+        try:
+            blob = self.storage.read_bytes(path)
+        except FileNotFoundError:
+            raise UnusableFit(f"{path}: missing") from None
+        except OSError as exc:
+            raise UnusableFit(f"{path}: unreadable ({_why(exc)})") from exc
+        if hashlib.sha256(blob).hexdigest() != digest:
+            raise UnusableFit(f"{path}: truncated or changed (not the SHA-256 in {META})")
+        try:
+            with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+                return {name: npz[name] for name in npz.files}
+        except _NPZ_ERRORS as exc:
+            raise UnusableFit(f"{path}: not a readable array file ({_why(exc)})") from exc
+
+    def _read_tables(self, folder: PurePath) -> dict[str, pl.DataFrame]:
+        try:
+            frames = self.storage.read_frames([folder / f"{n}.parquet" for n in _TABLES])
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise UnusableFit(f"{folder}: a table is missing or damaged ({_why(exc)})") from exc
+        return dict(zip(_TABLES, frames, strict=True))
+
+
+def _state(result: ThemeResult) -> tuple[dict[str, np.ndarray], dict]:
+    """What ``extend_themes`` needs of ``result``, as arrays and JSON-ready data."""
+    arrays, model = result.model.to_state()
+    arrays = {**arrays, **dict(zip(_PROJECTION, result.projection, strict=True))}
+    meta = {"format": FORMAT, "model": model, "columns": list(result.columns),
+            "theme_ids": list(result.theme_ids)}
+    return arrays, meta
+
+
+def _result_state(arrays: dict[str, np.ndarray], meta: dict) -> dict:
+    """The inverse of ``_state``: ValueError (or KeyError, ...) if the parts do not fit."""
+    model = ThemeModel.from_state(arrays, meta["model"])
+    columns = tuple(int(c) for c in meta["columns"])
+    theme_ids = tuple(int(t) for t in meta["theme_ids"])
+    mean, axes = (arrays[name] for name in _PROJECTION)
+    k = model.n_themes_
+    if sorted(columns) != list(range(k)) or len(theme_ids) != k:
+        raise ValueError(f"columns and theme ids do not match {k} themes")
+    if mean.shape != (k,) or axes.ndim != 2 or axes.shape[0] != k:
+        raise ValueError(f"projection shapes {mean.shape}, {axes.shape} for {k} themes")
+    return {"model": model, "columns": columns, "theme_ids": theme_ids,
+            "projection": (mean, axes)}
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, allow_pickle=False, **arrays)
+    return buf.getvalue()
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ NEWS_STOP_WORDS = frozenset(
     ["said", "says", "say", "told", "mr", "mrs", "ms", "dr", "bn", "mn", "km"]
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
+# Version of ``ThemeModel.to_state``'s layout; ``from_state`` refuses any other.
+STATE_VERSION = 1
 
 
 class TermCounter(BaseEstimator):
@@ -71,8 +73,11 @@ class TermCounter(BaseEstimator):
         self.max_df = max_df
         self.stop_words = stop_words
 
+    def _stop_list(self) -> list[str]:
+        return sorted(STOP_WORDS if self.stop_words is None else self.stop_words)
+
     def _tokens(self, texts: Sequence[str]) -> pl.DataFrame:
-        stop = sorted(STOP_WORDS if self.stop_words is None else self.stop_words)
+        stop = self._stop_list()
         return (
             pl.DataFrame({"text": pl.Series(list(texts), dtype=pl.String)})
             .with_row_index("doc")
@@ -139,6 +144,37 @@ class TermCounter(BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "feature_names_")
         return self.feature_names_
+
+    def to_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """The fitted counter as arrays and JSON-ready data, for ``from_state``."""
+        check_is_fitted(self, "term_keys_")
+        params = {**self.get_params(), "stop_words": None if self.stop_words is None
+                  else sorted(self.stop_words)}
+        meta = {"params": params, "token_pattern": TOKEN_PATTERN,
+                "stop_words": self._stop_list(), "words": self.words_["word"].to_list()}
+        return {"term_keys": self.term_keys_["key"].to_numpy()}, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict) -> TermCounter:
+        """The counter ``to_state`` described; ValueError if this code tokenises differently
+        (its stored terms would no longer be found)."""
+        counter = cls(**meta["params"])
+        if meta["token_pattern"] != TOKEN_PATTERN or meta["stop_words"] != counter._stop_list():
+            raise ValueError("the tokenizer (token pattern or stop words) changed since the fit")
+        words = meta["words"]
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError("words: expected a list of strings")
+        keys = arrays["term_keys"]
+        n = len(words)
+        if keys.dtype != np.int64 or keys.ndim != 1 or (
+                len(keys) and (keys.min() < 0 or keys.max() >= n * (n + 1))):
+            raise ValueError("term_keys: expected int64 keys of the stored words")
+        counter.words_ = pl.DataFrame({"word": pl.Series(words, dtype=pl.String)}
+                                      ).with_row_index("wid")
+        counter.term_keys_ = pl.DataFrame({"key": keys,
+                                           "col": np.arange(len(keys), dtype=np.int64)})
+        counter.feature_names_ = _key_names(keys, counter.words_["word"].to_numpy())
+        return counter
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -309,7 +345,7 @@ class ThemeModel(TransformerMixin, BaseEstimator):
     Learned: ``counter_``, ``tfidf_``, ``centroids_``, ``n_themes_``, ``labels_``,
     ``typical_similarity_``, ``top_terms_`` (per theme, best first, single words),
     ``top_term_weights_`` (contrast weights), ``label_terms_`` (c-TF-IDF, may hold
-    phrases), ``k_scores_``.
+    phrases), ``k_scores_``. ``to_state`` and ``from_state`` keep a fit as plain data.
     """
 
     def __init__(self, n_themes="auto", *, min_themes=2, max_themes=30, min_theme_size=5,
@@ -485,6 +521,65 @@ class ThemeModel(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "centroids_")
         x = self._vectorize(list(texts))
         return self._labels(np.asarray(x @ self.centroids_.T, dtype=np.float64), x)
+
+    def to_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """The fit as plain data: numeric arrays (for an ``.npz``) and JSON-ready
+        parameters, vocabulary and descriptions. Everything but ``labels_`` (one per fitted
+        text), which ``transform`` and ``predict`` do not use."""
+        check_is_fitted(self, "centroids_")
+        arrays, counter = self.counter_.to_state()
+        arrays = {**arrays, "idf": self.tfidf_.idf_, "centroids": self.centroids_,
+                  "typical_similarity": self.typical_similarity_}
+        meta = {
+            "version": STATE_VERSION,
+            "params": {k: _plain(v) for k, v in self.get_params().items()},
+            "counter": counter,
+            "tfidf": self.tfidf_.get_params(),
+            "n_themes": self.n_themes_,
+            "top_terms": self.top_terms_,
+            "top_term_weights": self.top_term_weights_,
+            "label_terms": self.label_terms_,
+            "k_scores": [[k, q] for k, q in self.k_scores_.items()],
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict) -> ThemeModel:
+        """The model ``to_state`` described, with the same ``transform`` and ``predict``.
+        Raises ValueError (or KeyError, TypeError) for a state of another version or one
+        whose parts do not fit together."""
+        if meta["version"] != STATE_VERSION:
+            raise ValueError(f"unknown theme model state version {meta['version']!r}")
+        model = cls(**meta["params"])
+        model.counter_ = TermCounter.from_state(arrays, meta["counter"])
+        k, n_terms = int(meta["n_themes"]), model.counter_.term_keys_.height
+        model.tfidf_ = TfidfTransformer(**meta["tfidf"])
+        model.tfidf_.idf_ = _floats(arrays, "idf", (n_terms,))
+        model.tfidf_.n_features_in_ = n_terms
+        model.centroids_ = _floats(arrays, "centroids", (k, n_terms))
+        model.typical_similarity_ = _floats(arrays, "typical_similarity", (k,))
+        model.n_themes_ = k
+        model.top_terms_ = meta["top_terms"]
+        model.top_term_weights_ = meta["top_term_weights"]
+        model.label_terms_ = meta["label_terms"]
+        model.k_scores_ = {int(n): float(q) for n, q in meta["k_scores"]}
+        described = (model.top_terms_, model.top_term_weights_, model.label_terms_)
+        if any(len(d) != k for d in described):
+            raise ValueError(f"theme descriptions do not match {k} themes")
+        return model
+
+
+def _plain(value):
+    """A numpy scalar as the Python number JSON can hold; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _floats(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``arrays[name]``, checked to be a float array of ``shape`` (its dtype is kept)."""
+    a = arrays[name]
+    if a.dtype.kind != "f" or a.shape != shape:
+        raise ValueError(f"{name}: expected floats of shape {shape}, got {a.dtype} {a.shape}")
+    return a
 
 
 def text_keys(texts: Sequence[str], seed: int) -> np.ndarray:

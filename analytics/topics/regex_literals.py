@@ -198,7 +198,7 @@ def _unparse(items: list, gaps: list[int]) -> str:
         elif op is _sre.ANY:
             out.append(".")
         elif op is _sre.IN:
-            parts = []
+            parts: list[str] = []
             for kind, value in arg:
                 if kind is _sre.NEGATE and not parts:
                     parts.append("^")
@@ -339,7 +339,7 @@ def _item(op, arg) -> _Lit:
         chars = set()
         for kind, value in arg:
             if kind is _sre.LITERAL:
-                codes = [value]
+                codes: list[int] | range = [value]
             elif kind is _sre.RANGE and value[1] - value[0] < _MAX_SET:
                 codes = range(value[0], value[1] + 1)
             else:  # NEGATE, CATEGORY (\d \w \s) or a wide range
@@ -361,13 +361,13 @@ def _item(op, arg) -> _Lit:
         alts = [_info(list(alt)) for alt in arg[1]]
         exact = prefix = None
         if all(a.exact is not None for a in alts):
-            exact = frozenset().union(*(a.exact for a in alts))
+            exact = frozenset().union(*(a.exact for a in alts if a.exact is not None))
             exact = exact if len(exact) <= _MAX_SET else None
         if all(a.prefix is not None for a in alts):
-            prefix = frozenset().union(*(a.prefix for a in alts))
+            prefix = frozenset().union(*(a.prefix for a in alts if a.prefix is not None))
             prefix = prefix if len(prefix) <= _MAX_SET else None
-        sets = [_required(a) for a in alts]
-        best = None if None in sets else _minimal(frozenset().union(*sets))
+        sets = [s for a in alts if (s := _required(a)) is not None]
+        best = _minimal(frozenset().union(*sets)) if len(sets) == len(alts) else None
         return _Lit(exact, prefix, best)
     if op in _REPEATS:
         lo, hi, sub = arg

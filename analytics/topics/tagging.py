@@ -153,10 +153,11 @@ def _prefilter_words(taxonomy: Taxonomy) -> tuple[list[list[str]], pl.DataFrame,
     topics_of: dict[str, set[int]] = {}
     unfiltered = []
     for i, topic in enumerate(taxonomy.topics):
-        if prefilter_words(topic) is None:
+        words = prefilter_words(topic)
+        if words is None:
             unfiltered.append(i)
             continue
-        for w in prefilter_words(topic):
+        for w in words:
             topics_of.setdefault(w, set()).add(i)
     needle_of = _needles(set(topics_of))
     keys: dict[str, set[int]] = {}

@@ -6,6 +6,8 @@ times counts once. ``share`` is the topic's articles over all articles of the pe
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from analytics.contracts import schema
@@ -40,6 +42,7 @@ def topic_trends(
         return schema.empty("topic_trends")
     totals = canon.group_by("period_start").agg(total=pl.len())
     first, last = canon["period_start"].min(), canon["period_start"].max()
+    assert isinstance(first, date) and isinstance(last, date)  # canon is not empty
     grid = pl.DataFrame(
         {"period_start": pl.date_range(first, last, PERIODS[period], eager=True)}
     ).join(pl.DataFrame({"topic_id": topic_ids}), how="cross")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from analytics.contracts import schema
 from analytics.trends.counts import period_start
 
 
@@ -31,10 +32,6 @@ class EmergingConfig:
     min_articles: int = 3
 
 
-EMERGING = {
-    "topic_id": pl.String, "period_start": pl.Date, "articles": pl.UInt32,
-    "share": pl.Float64, "baseline_share": pl.Float64, "z": pl.Float64, "emerging": pl.Boolean,
-}
 
 
 def emerging_topics(
@@ -48,7 +45,7 @@ def emerging_topics(
     t = trends.filter(pl.col("period") == config.period)
     periods = t["period_start"].unique().sort()
     if len(periods) < 2:
-        return pl.DataFrame(schema=EMERGING)
+        return pl.DataFrame(schema=schema.EMERGING_TOPICS)
     latest = periods[-1]
     base_periods = periods[:-1].tail(config.window)
     base = (
@@ -70,13 +67,11 @@ def emerging_topics(
         emerging=(pl.col("z") >= config.z_threshold)
         & (pl.col("articles") >= config.min_articles)
     )
-    return out.select(list(EMERGING)).cast(EMERGING).sort("z", "topic_id", descending=[True, False])
+    return out.select(list(schema.EMERGING_TOPICS)).cast(pl.Schema(schema.EMERGING_TOPICS)).sort(
+        "z", "topic_id", descending=[True, False]
+    )
 
 
-COOCCURRENCE = {
-    "topic_a": pl.String, "topic_b": pl.String, "articles": pl.UInt32,
-    "jaccard": pl.Float64, "lift": pl.Float64,
-}
 
 
 def cooccurrence(mentions: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
@@ -89,7 +84,7 @@ def cooccurrence(mentions: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame
     m = mentions.join(canon, on="article_id", how="inner").select("article_id", "topic_id")
     total = canon.height
     if m.is_empty():
-        return pl.DataFrame(schema=COOCCURRENCE)
+        return pl.DataFrame(schema=schema.COOCCURRENCE)
     per_topic = m.group_by("topic_id").agg(n=pl.len())
     pairs = (
         m.join(m, on="article_id", suffix="_b")
@@ -103,15 +98,11 @@ def cooccurrence(mentions: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame
             lift=pl.col("articles") * total / (pl.col("n_a") * pl.col("n_b")),
         )
     )
-    return pairs.select(list(COOCCURRENCE)).cast(COOCCURRENCE).sort(
+    return pairs.select(list(schema.COOCCURRENCE)).cast(pl.Schema(schema.COOCCURRENCE)).sort(
         "articles", "topic_a", "topic_b", descending=[True, False, False]
     )
 
 
-SOURCE_SHARES = {
-    "period_start": pl.Date, "source": pl.String, "topic_id": pl.String,
-    "articles": pl.UInt32, "source_articles": pl.UInt32, "share": pl.Float64,
-}
 
 
 def source_shares(articles: pl.DataFrame, mentions: pl.DataFrame, *,
@@ -130,6 +121,6 @@ def source_shares(articles: pl.DataFrame, mentions: pl.DataFrame, *,
     out = counts.join(totals, on=["period_start", "source"]).with_columns(
         share=pl.col("articles") / pl.col("source_articles")
     )
-    return out.select(list(SOURCE_SHARES)).cast(SOURCE_SHARES).sort(
+    return out.select(list(schema.SOURCE_SHARES)).cast(pl.Schema(schema.SOURCE_SHARES)).sort(
         "period_start", "source", "topic_id"
     )

@@ -77,12 +77,24 @@ def test_writes_every_file(report):
     for name, path in report.charts.items():
         assert path == out / "charts" / f"{name}.png"
         assert path.read_bytes().startswith(b"\x89PNG")
-    assert set(report.tables) == set(h.tables())
+    assert set(report.tables) == set(h.tables()) | {"topic_totals"}
     for name, path in report.tables.items():
         assert path == out / "tables" / f"{name}.parquet"
-        assert pl.read_parquet(path).equals(h.tables()[name])
+        if name != "topic_totals":  # the report's own table (next test)
+            assert pl.read_parquet(path).equals(h.tables()[name])
         assert report.csv[name] == path.with_suffix(".csv") and report.csv[name].exists()
     assert not list(out.rglob("*.tmp"))
+
+
+def test_topic_totals_table_holds_the_numbers_of_the_pdf_and_summary(report):
+    totals = pl.read_parquet(report.tables["topic_totals"])
+    assert dict(totals.schema) == schema.TOPIC_TOTALS
+    md = report.summary_md.read_text()
+    for r in totals.filter(pl.col("articles") > 0).iter_rows(named=True):
+        assert f"| {r['label']} | {r['articles']:,} | {r['mentions']:,} |" in md
+    text = _pdftotext(report.pdf, 2)
+    top = totals.row(0, named=True)
+    assert top["label"].split()[0] in text and f" {top['articles']} " in text  # labels wrap
 
 
 def test_csv_joins_list_columns(report):

@@ -1,0 +1,126 @@
+"""Markdown for people: the run's ``summary.md`` and the Prefect summary artifact.
+
+One escaper (``md_escape``) and one table renderer (``table``), so that untrusted text
+(titles, sentences, source messages) prints literally and a ``|`` never breaks a table.
+Pure: strings in, a string out.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from analytics.contracts.run_summary import RunSummary
+from analytics.report import charts, facts, sections
+from analytics.report.data import ReportData
+from analytics.report.formatting import clean, fmt_date, fmt_int, fmt_number, fmt_pct, truncate
+from analytics.report.pages import topic_table
+
+_ALIGN = {"<": "---", ">": "---:"}
+
+
+def md_escape(value: object, width: int | None = None) -> str:
+    """Text safe inside Markdown (and a Markdown table cell): no markup, links or HTML survive."""
+    text = truncate(value, width) if width else clean(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#|$~])", r"\\\1", text)
+
+
+def table(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table: ``columns`` are (header, "<" left or ">" right aligned); cells are
+    already escaped text."""
+    lines = ["| " + " | ".join(name for name, _ in columns) + " |",
+             "|" + "|".join(_ALIGN[align] for _, align in columns) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> str:
+    """Headline numbers, the topic table, claims and themes as Markdown (text escaped)."""
+    s = data.summary
+    first, last = data.date_range()
+    lines = [
+        f"# {md_escape(title)}: {md_escape(s.corpus)}",
+        "",
+        f"Run date {fmt_date(s.run_date)}; articles published {fmt_date(first)} to "
+        f"{fmt_date(last)}.",
+        "",
+        *table([("read", ">"), ("new", ">"), ("stored", ">"), ("duplicates", ">"),
+                ("quarantined", ">"), ("topics found", ">")],
+               [[f"{n:,}" for n in (s.rows_read, s.new_articles, s.stored_articles,
+                                    s.duplicates, s.quarantined, s.topics_found)]]),
+        "",
+        "## What changed",
+        "",
+    ]
+    lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in sections.what_changed(data)]
+    lines += ["", "## Topics", ""]
+    topics = topic_table(data)
+    if data.topic_mentions.height == 0:
+        lines += ["No data: no topic mentions in this run.", ""]
+    lines += table(
+        [("topic", "<"), ("articles", ">"), ("mentions", ">"), ("share", ">"),
+         ("change", ">"), ("reach", ">"), ("evidence", "<")],
+        [[md_escape(r["label"]), fmt_int(r["articles"]), fmt_int(r["mentions"]),
+          fmt_pct(r["share"]), sections.fmt_pp(r["delta"]), fmt_int(r["reach"]),
+          md_escape(r["evidence"], 160)] for r in topics.iter_rows(named=True)])
+    lines += ["", "## Emerging topics", ""]
+    flagged = data.emerging_topics.filter(pl.col("emerging"))
+    if flagged.height == 0:
+        lines.append("None this period.")
+    quotes = facts.emerging_quotes(data.emerging_topics, data.topic_mentions,
+                                          data.articles)
+    for topic, share, base, z in flagged.select("topic_id", "share", "baseline_share",
+                                                "z").iter_rows():
+        lines.append(f"- {md_escape(data.topic_labels.get(topic, topic))}: "
+                     f"{fmt_pct(share)} vs {fmt_pct(base)} baseline, z {z:.1f}")
+        for q in quotes.filter(pl.col("topic_id") == topic).iter_rows(named=True):
+            lines.append(f"  - {md_escape(q['evidence'], 200)} ({md_escape(q['source'])}, "
+                         f"{fmt_date(q['published_at'])}, {md_escape(q['link'])})")
+    lines += ["", "## Spending claims", ""]
+    if data.claims.height == 0:
+        lines.append("No data: no spending claims found in this run.")
+    else:
+        lines += table(
+            [("value", ">"), ("unit", "<"), ("target year", ">"), ("actor", "<"),
+             ("sentence", "<")],
+            [[fmt_number(r["value"]), md_escape(charts.unit_label(r["unit"])),
+              str(r["target_year"] or "–"), md_escape(r["actor"]), md_escape(r["snippet"], 200)]
+             for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
+                 named=True)])
+    lines += ["", "## Themes", ""]
+    real = data.themes.filter(pl.col("theme_id") >= 0).sort("theme_id")
+    if real.height == 0:
+        lines.append(f"No data: {md_escape(data.theme_status or 'no themes in this run')}.")
+    for r in real.iter_rows(named=True):
+        terms = md_escape(", ".join(r["top_terms"] or []), 120)
+        lines.append(f"- theme {r['theme_id']} ({r['size']:,} articles): "
+                     f"{md_escape(r['label'], 80)}: {terms}")
+    lines += ["", "## Data quality", ""]
+    for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"- quarantined, {md_escape(reason)}: {n:,}")
+    for o in s.sources:
+        lines.append(f"- source {md_escape(o.source)} ({md_escape(o.kind)}): {o.status}, "
+                     f"{o.rows_read:,} rows read {md_escape(o.message)}".rstrip())
+    if s.parameters:
+        lines += ["", "## Run parameters", ""]
+        lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in s.parameters.items()]
+    return "\n".join(lines) + "\n"
+
+
+def artifact_markdown(summary: RunSummary, summary_md: str, *, images: Mapping[str, bytes],
+                      pdf_link: str) -> str:
+    """The Prefect summary artifact: ``summary.md`` under a dated heading, the main charts
+    inline (``data:`` URIs render offline) and the link to the PDF."""
+    body = summary_md.split("\n", 1)[1] if summary_md.startswith("# ") else summary_md
+    lines = [f"# topicwatch report {summary.run_date.isoformat()}", "",
+             f"**{md_escape(summary.corpus)}**: {md_escape(summary.headline())}.", "",
+             body.strip(), ""]
+    for name, png in images.items():
+        data = base64.b64encode(png).decode("ascii")
+        lines += [f"![{md_escape(name)}](data:image/png;base64,{data})", ""]
+    lines.append(f"PDF report: {pdf_link}")
+    return "\n".join(lines) + "\n"
