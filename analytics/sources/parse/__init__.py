@@ -1,1 +1,2 @@
-"""sources.parse"""
+"""Pure parsers: bytes or text of one document in, PARSED rows out; no IO.
+"""
