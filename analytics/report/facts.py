@@ -58,7 +58,7 @@ def share_changes(topic_trends: pl.DataFrame, *, period: str | None = None) -> p
         pl.col("articles").fill_null(0),
         pl.col("share", "previous_share").fill_null(0.0),
     ).with_columns(delta=pl.col("share") - pl.col("previous_share"))
-    return out.select(list(schema.SHARE_CHANGES)).cast(schema.SHARE_CHANGES).sort(
+    return out.select(list(schema.SHARE_CHANGES)).cast(pl.Schema(schema.SHARE_CHANGES)).sort(
         ["delta", "topic_id"], descending=[True, False])
 
 
@@ -140,7 +140,7 @@ def quotes(topic_mentions: pl.DataFrame, articles: pl.DataFrame, topic_ids: list
         .sort(["_rank", "published_at", "article_id"], descending=[False, True, False],
               nulls_last=True)
     )
-    return picked.select(list(schema.QUOTES)).cast(schema.QUOTES)
+    return picked.select(list(schema.QUOTES)).cast(pl.Schema(schema.QUOTES))
 
 
 def emerging_quotes(emerging: pl.DataFrame, topic_mentions: pl.DataFrame,
@@ -152,7 +152,8 @@ def emerging_quotes(emerging: pl.DataFrame, topic_mentions: pl.DataFrame,
     if flagged.height == 0:
         return pl.DataFrame(schema=schema.QUOTES)
     start = flagged["period_start"].min()
-    end = period_end(start, period)  # type: ignore[arg-type]
+    assert isinstance(start, date)
+    end = period_end(start, period)
     return quotes(topic_mentions, articles, flagged["topic_id"].to_list(),
                   per_topic=per_topic, start=start, end=end)
 

@@ -13,11 +13,12 @@ import re
 import textwrap
 import unicodedata
 from datetime import date, datetime
+from typing import Any, SupportsInt
 
 # Keyword arguments for every matplotlib text call that may show untrusted text: no
 # mathtext ("$x$" stays literal) and no LaTeX ("\input{...}" is never run), whatever
 # the user's matplotlibrc says.
-SAFE_TEXT = {"parse_math": False, "usetex": False}
+SAFE_TEXT: dict[str, Any] = {"parse_math": False, "usetex": False}
 
 ELLIPSIS = "…"
 _SPACE = re.compile(r"\s+")
@@ -71,7 +72,7 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-def fmt_int(value: object) -> str:
+def fmt_int(value: SupportsInt | None) -> str:
     return "–" if value is None else f"{int(value):,}"
 
 

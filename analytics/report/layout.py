@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox, TransformedBbox
@@ -184,7 +185,9 @@ def chart_page(draw: Callable[[SubFigure], Figure], *, chart_height: float,
     rest = PAGE_H - TOP - chart_height
     with style():
         page = new_figure(A4)
-        page.get_layout_engine().set(w_pad=0.02, h_pad=0.02, wspace=0, hspace=0)
+        engine = page.get_layout_engine()
+        assert isinstance(engine, ConstrainedLayoutEngine)  # new_figure's layout
+        engine.set(w_pad=0.02, h_pad=0.02, wspace=0, hspace=0)
         # Empty margin cells keep the chart inside the same text block as the other pages.
         grid = page.add_gridspec(3, 3, width_ratios=[LEFT - 0.1, TEXT_W + 0.2, RIGHT - 0.1],
                                  height_ratios=[TOP - 0.2, chart_height, rest + 0.2])

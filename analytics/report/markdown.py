@@ -124,3 +124,12 @@ def artifact_markdown(summary: RunSummary, summary_md: str, *, images: Mapping[s
         lines += [f"![{md_escape(name)}](data:image/png;base64,{data})", ""]
     lines.append(f"PDF report: {pdf_link}")
     return "\n".join(lines) + "\n"
+
+
+def topic_rows(totals: pl.DataFrame) -> list[dict[str, str | int]]:
+    """The ``topic_totals`` table (most articles first, then taxonomy order) as rows for a
+    table artifact, in its order: share as a percentage, its change in points, as in the PDF."""
+    return [{"topic": r["label"], "articles": r["articles"], "mentions": r["mentions"],
+             "share": fmt_pct(r["share"]), "change": sections.fmt_pp(r["share_change"]),
+             "reach": r["reach"]}
+            for r in totals.iter_rows(named=True)]

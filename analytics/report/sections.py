@@ -65,6 +65,7 @@ def what_changed(data: ReportData) -> list[tuple[str, str]]:
     if changes.height == 0:
         rows.append(("Topics rising / falling", "no data: fewer than two periods of articles"))
     else:
+        assert period is not None  # share changes have rows only for a period
         latest, previous = changes["period_start"][0], changes["previous_start"][0]
         n_latest = plural(_period_articles(data, latest, period), "article")
         n_previous = plural(_period_articles(data, previous, period), "article")
@@ -124,6 +125,7 @@ def emerging_pages(data: ReportData) -> list[Figure]:
                        size=10, color="0.4")
         return flow.pages
     start = em["period_start"].min()
+    assert isinstance(start, date)
     flow.paragraph(
         f"Each topic's share of articles in the {cfg.period} of {fmt_date(start)} "
         f"({plural(_period_articles(data, start, cfg.period), 'article')}) is compared with "

@@ -35,9 +35,16 @@ def inside(path: Path, base: Path) -> bool:
     return True
 
 
+def source_path(source: Source) -> Path:
+    """``source.path`` of a source read from local files (set by config validation)."""
+    if source.path is None:
+        raise ValueError(f"source {source.id!r} has no path")
+    return source.path
+
+
 def folder_files(source: Source) -> list[Path]:
     """Files matching the source's include globs (recursive), minus excludes, sorted."""
-    base = source.path
+    base = source_path(source)
     found: set[Path] = set()
     for pattern in source.include or KIND_RULES[source.kind].default_globs:
         found.update(p for p in base.glob(pattern) if p.is_file())

@@ -16,7 +16,13 @@ import polars as pl
 from analytics.contracts.sources_config import Settings, Source
 from analytics.ingest.dates import parse_dates
 from analytics.sources.batch import PARSED_RAW, SourceBatch, failed_batch, quarantine_frame
-from analytics.sources.files import folder_files, inside, looks_binary, read_capped
+from analytics.sources.files import (
+    folder_files,
+    inside,
+    looks_binary,
+    read_capped,
+    source_path,
+)
 from analytics.sources.parse.article_files import (
     ArticleParseError,
     first_sentence,
@@ -29,13 +35,14 @@ csv.field_size_limit(2**31 - 1)  # real bodies exceed the 128 KiB default
 
 def read_folder(source: Source, settings: Settings) -> SourceBatch:
     """Article files of a folder: one row per file."""
-    if not source.path.is_dir():
-        return failed_batch(source, "folder not found", str(source.path))
+    base = source_path(source)
+    if not base.is_dir():
+        return failed_batch(source, "folder not found", str(base))
     rows, bad = [], []
     files = folder_files(source)
     for path in files:
         loc = str(path)
-        if not inside(path, source.path):
+        if not inside(path, base):
             bad.append((source.id, loc, "path resolves outside the source folder"))
             continue
         try:
@@ -117,7 +124,7 @@ def _jsonl_records(text: str, loc: str):
 
 def _table_frame(source: Source, settings: Settings) -> tuple[pl.DataFrame, list, int]:
     """All rows of a table source as strings, with ``location``; plus bad rows and count."""
-    path = source.path
+    path = source_path(source)
     loc = str(path)
     if source.format == "parquet":
         if path.stat().st_size > settings.max_file_bytes:
@@ -166,8 +173,9 @@ def _metadata(df: pl.DataFrame, source: Source, mapped: set[str]) -> pl.Expr:
 
 def read_table(source: Source, settings: Settings) -> SourceBatch:
     """A CSV/JSONL/Parquet file mapped by ``source.columns``: one row per record."""
-    loc = str(source.path)
-    if not source.path.is_file():
+    path = source_path(source)
+    loc = str(path)
+    if not path.is_file():
         return failed_batch(source, "file not found", loc)
     try:
         df, bad, n = _table_frame(source, settings)

@@ -7,6 +7,7 @@ Pure functions over polars frames (no files, clock or Prefect); the model itself
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -85,7 +86,7 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
     return ThemeResult(
         themes=schema.validate(schema.conform(themes, "themes"), "themes"),
         article_themes=_article_themes(ids, sims, labels, secondary_ratio),
-        term_weights=term_weights.cast(schema.THEME_TERMS),
+        term_weights=term_weights.cast(pl.Schema(schema.THEME_TERMS)),
         coords=_coords(ids, sims, projection),
         outlier_share=float(np.mean(labels == OUTLIER)),
         model=model, columns=tuple(int(c) for c in order),
@@ -126,6 +127,8 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
     fresh = _canonical(articles).join(seen, on="article_id", how="anti")
     if fresh.is_empty():
         return result
+    if result.projection is None:
+        raise ValueError("extend_themes needs a fitted result (its projection is missing)")
     texts = _texts(fresh)
     columns = list(result.columns)
     sims = result.model.transform(texts)[:, columns]
@@ -139,6 +142,8 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
     added = apply_theme_ids(_article_themes(ids, sims, labels, secondary_ratio), to_id)
     article_themes = pl.concat([result.article_themes, added])
     main = main_themes(article_themes)
+    outlier_share = (main.get_column("theme_id") == OUTLIER).mean()
+    assert isinstance(outlier_share, float)
     sizes = main.filter(pl.col("theme_id") != OUTLIER).group_by("theme_id").len("n")
     themes = (result.themes.join(sizes, on="theme_id", how="left")
               .with_columns(size=pl.col("n").fill_null(0).cast(result.themes["size"].dtype))
@@ -146,7 +151,7 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
     return replace(
         result, themes=themes, article_themes=article_themes,
         coords=pl.concat([result.coords, _coords(ids, sims, result.projection)]),
-        outlier_share=float((main.get_column("theme_id") == OUTLIER).mean()),
+        outlier_share=float(outlier_share),
     )
 
 
@@ -194,7 +199,8 @@ def _coords(ids: pl.Series, sims: np.ndarray,
     mean, vecs = projection
     xy = np.zeros((len(sims), 2))
     xy[:, : vecs.shape[1]] = (sims - mean) @ vecs
-    return pl.DataFrame({"article_id": ids, "x": xy[:, 0], "y": xy[:, 1]}).cast(schema.THEME_COORDS)
+    coords = pl.DataFrame({"article_id": ids, "x": xy[:, 0], "y": xy[:, 1]})
+    return coords.cast(pl.Schema(schema.THEME_COORDS))
 
 
 def theme_trends(article_themes: pl.DataFrame, articles: pl.DataFrame, *,
@@ -214,13 +220,14 @@ def theme_trends(article_themes: pl.DataFrame, articles: pl.DataFrame, *,
     if dated.is_empty():
         return pl.DataFrame(schema=schema.THEME_TRENDS)
     counts = dated.group_by("period_start", "theme_id").len("articles")
-    periods = pl.date_range(dated["period_start"].min(), dated["period_start"].max(),
-                            _PERIODS[period], eager=True).alias("period_start")
+    first, last = dated["period_start"].min(), dated["period_start"].max()
+    assert isinstance(first, date) and isinstance(last, date)
+    periods = pl.date_range(first, last, _PERIODS[period], eager=True).alias("period_start")
     grid = periods.to_frame().join(dated.select("theme_id").unique(), how="cross")
     return (grid.join(counts, on=["period_start", "theme_id"], how="left")
             .with_columns(pl.col("articles").fill_null(0))
             .sort("period_start", "theme_id")
-            .cast(schema.THEME_TRENDS))
+            .cast(pl.Schema(schema.THEME_TRENDS)))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePath
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -104,7 +105,7 @@ class ThemeFits:
                 continue
             try:
                 state = self._read_state(folder)
-                tables = self._read_tables(folder)
+                tables: dict[str, Any] = self._read_tables(folder)  # ThemeResult's frames
             except UnusableFit as exc:
                 log.warning("no usable theme fit, refitting: %s", exc)
                 return None
@@ -163,6 +164,8 @@ class ThemeFits:
 
 def _state(result: ThemeResult) -> tuple[dict[str, np.ndarray], dict]:
     """What ``extend_themes`` needs of ``result``, as arrays and JSON-ready data."""
+    if result.model is None or result.projection is None:
+        raise ValueError("only a theme result with a model and a projection can be saved")
     arrays, model = result.model.to_state()
     arrays = {**arrays, **dict(zip(_PROJECTION, result.projection, strict=True))}
     meta = {"format": FORMAT, "model": model, "columns": list(result.columns),
@@ -235,5 +238,7 @@ def _unseen(store: ArticleStore, fit: ThemeResult) -> pl.DataFrame:
     if keys.is_empty():
         return schema.empty("articles").select(TEXT_FIELDS)
     months = keys["published_at"].dt.strftime("%Y-%m")
-    rows = store.read(TEXT_FIELDS, first_month=months.min(), last_month=months.max())
+    first, last = months.min(), months.max()
+    assert isinstance(first, str | None) and isinstance(last, str | None)
+    rows = store.read(TEXT_FIELDS, first_month=first, last_month=last)
     return rows.join(keys.select("article_id"), on="article_id", how="semi")

@@ -233,7 +233,8 @@ def top_terms(weights: np.ndarray, names: np.ndarray, n: int) -> list[list[tuple
     (so "defence" does not follow "air defence")."""
     out = []
     for row in weights:
-        picked, seen = [], set()
+        picked: list[tuple[str, float]] = []
+        seen: set[str] = set()
         for j in np.argsort(-row, kind="stable"):
             if row[j] <= 0 or len(picked) == n:
                 break
@@ -274,7 +275,6 @@ def coherent_terms(scores: np.ndarray, present: sp.csc_matrix, n: int, *, pool: 
     with less pull from co-occurrence, one different early pick no longer steers the whole
     list towards another sub-subject, so lists hold across subsamples (BBC .771 -> .892
     Jaccard over 90% subsamples) at the same coherence (bench/README_themes.md)."""
-    n_docs = max(present.shape[0], 1)
     out = []
     for row in scores:
         cand = np.argsort(-row, kind="stable")[:pool]
@@ -282,11 +282,7 @@ def coherent_terms(scores: np.ndarray, present: sp.csc_matrix, n: int, *, pool: 
         if len(cand) <= 1:
             out.append([int(c) for c in cand])
             continue
-        sub = present[:, cand]
-        both = (sub.T @ sub).toarray().astype(np.float64) / n_docs
-        p = np.diag(both).copy()
-        joint = both + 1e-12
-        npmi = np.log(joint / np.maximum(np.outer(p, p), 1e-24)) / -np.log(joint)
+        npmi = _npmi(present, cand)
         rel = row[cand] / row[cand[0]]
         chosen, rest = [0], list(range(1, len(cand)))
         while rest and len(chosen) < n:
@@ -294,6 +290,17 @@ def coherent_terms(scores: np.ndarray, present: sp.csc_matrix, n: int, *, pool: 
             chosen.append(rest.pop(int(np.argmax(gain))))
         out.append([int(cand[i]) for i in chosen])
     return out
+
+
+def _npmi(present: sp.csc_matrix, cols: np.ndarray) -> np.ndarray:
+    """NPMI of every pair of the term columns ``cols``, by document co-occurrence in
+    ``present`` (binary texts x terms); the diagonal pairs a term with itself."""
+    n_docs = max(present.shape[0], 1)
+    sub = present[:, cols]
+    both = (sub.T @ sub).toarray().astype(np.float64) / n_docs
+    p = np.diag(both).copy()
+    joint = both + 1e-12
+    return np.log(joint / np.maximum(np.outer(p, p), 1e-24)) / -np.log(joint)
 
 
 def make_label(terms: list[str], n_words: int = 3) -> str:
@@ -391,7 +398,7 @@ class ThemeModel(TransformerMixin, BaseEstimator):
             x = self._vectorize([texts[i] for i in chunk])
             sims[chunk] = x @ self.centroids_.T
             labels[chunk] = self._labels(sims[chunk], x)
-        self.labels_ = labels
+        self.labels_: np.ndarray = labels
         return sims
 
     def _vectorize(self, texts) -> sp.csr_matrix:
@@ -409,20 +416,20 @@ class ThemeModel(TransformerMixin, BaseEstimator):
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         x = self.tfidf_.transform(counts).astype(np.float32)
         usable = np.flatnonzero(x.getnnz(axis=1) > 0)
-        k = self._n_themes(len(usable), len(texts))
+        k_range = self._n_themes(len(usable), len(texts))
         rng = np.random.default_rng(self.random_state)
         keys = text_keys(texts, self.random_state)[usable]
         self.k_scores_ = {}
-        if self.n_themes == "auto" and k[0] < k[1]:
+        if self.n_themes == "auto" and k_range[0] < k_range[1]:
             rows = usable[stable_sample(keys, self.auto_sample)]
             sample = x[rows]
             # Terms in 3+ sampled texts: enough to rank words, and NMF runs on far fewer.
             cols = np.flatnonzero(sample.getnnz(axis=0) >= 3)
             quick = functools.partial(self._cluster, max_iter=(50, 5))
-            self.k_scores_ = select_k(sample[:, cols], _k_grid(*k), quick, rng)
+            self.k_scores_ = select_k(sample[:, cols], _k_grid(*k_range), quick, rng)
             k = elbow(self.k_scores_)
         else:
-            k = k[1]
+            k = k_range[1]
         labels, self.centroids_ = self._cluster(x[usable], k, rng)
         present = np.unique(labels)  # refinement can empty a theme: drop it
         self.centroids_ = self.centroids_[present]
@@ -477,7 +484,7 @@ class ThemeModel(TransformerMixin, BaseEstimator):
             return self.min_themes, max(self.min_themes, min(self.max_themes, cap))
         if not isinstance(self.n_themes, int | np.integer) or self.n_themes < 1:
             raise ValueError(f"n_themes must be a positive int or 'auto', got {self.n_themes!r}")
-        return self.n_themes, min(int(self.n_themes), cap)
+        return int(self.n_themes), min(int(self.n_themes), cap)
 
     def _cluster(self, x, k, rng, max_iter=None) -> tuple[np.ndarray, np.ndarray]:
         """NMF argmax on (a sample of) the rows, then spherical k-means on all of them;
@@ -618,18 +625,13 @@ def select_k(x, ks, cluster, rng, *, n_terms=10) -> dict:
     diversity). Returns {k: quality}.
     """
     present = (x > 0).astype(np.float32).tocsc()
-    n_docs = max(x.shape[0], 1)
     scores = {}
     for k in ks:
         labels, centroids = cluster(x, k, rng)
         tops = [np.argsort(-c, kind="stable")[:n_terms] for c in centroids]
         npmi = []
         for top in tops:
-            sub = present[:, top]
-            both = (sub.T @ sub).toarray().astype(np.float64) / n_docs
-            p = np.diag(both).copy()
-            joint = both + 1e-12
-            pair = np.log(joint / np.maximum(np.outer(p, p), 1e-24)) / -np.log(joint)
+            pair = _npmi(present, top)
             npmi.append(pair[np.triu_indices(len(top), 1)].mean())
         diversity = len({int(t) for top in tops for t in top}) / (n_terms * k)
         sizes = np.bincount(labels, minlength=len(centroids))

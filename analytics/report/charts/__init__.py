@@ -11,23 +11,25 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
+from matplotlib.typing import RcKeyType
 
 from analytics.report.formatting import SAFE_TEXT, fmt_date, fmt_number, fmt_pct, plural, truncate
 
 Color = tuple[float, float, float, float]
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",  # bundled with matplotlib: same glyphs on every machine
     "font.size": 9,
     "axes.titlesize": 11,
@@ -104,11 +106,17 @@ def freeze_layout(fig: Figure, digits: int = 6) -> Figure:
 
     def freeze(container: Figure | SubFigure) -> None:
         for sub in container.subfigs:
-            sub._redo_transform_rel_fig(bbox=rounded(sub.bbox_relative))
+            bbox = rounded(sub.bbox_relative)
+            # Private, so not in the stubs: the only way to move a laid-out subfigure.
+            sub._redo_transform_rel_fig(bbox=bbox)  # type: ignore[attr-defined]
             freeze(sub)
         for ax in container.axes:
             ax.set_position(rounded(ax.get_position(original=False)), which="both")
-        for label in (container._suptitle, container._supxlabel, container._supylabel):
+        # Private, so not in the stubs: the public getters return strings, not the Texts.
+        labels = (container._suptitle,  # type: ignore[union-attr]
+                  container._supxlabel,  # type: ignore[union-attr]
+                  container._supylabel)  # type: ignore[union-attr]
+        for label in labels:
             if label is not None:
                 label.set_position(tuple(round(float(v), digits) for v in label.get_position()))
 
@@ -154,12 +162,20 @@ def topic_order(topic_labels: Mapping[str, str], *topic_ids: Iterable[str | None
     return order + extra
 
 
+def _listed_colors(name: str) -> list[tuple[float, float, float]]:
+    """The colours of a qualitative colormap (tab10, tab20...), in order."""
+    cmap = mpl.colormaps[name]
+    assert isinstance(cmap, ListedColormap), name
+    # The stubs type .colors as any array-like; the qualitative maps hold RGB tuples.
+    return list(cast("Sequence[tuple[float, float, float]]", cmap.colors))
+
+
 def topic_colors(order: Sequence[str]) -> dict[str, Color]:
     """One colour per topic, stable for a given order: tab20's strong shades, then its light
     ones, then tab20b/tab20c, so neighbouring topics never get two shades of one hue."""
-    tab20 = list(mpl.colormaps["tab20"].colors)
+    tab20 = _listed_colors("tab20")
     palette = tab20[0::2] + tab20[1::2]
-    palette += list(mpl.colormaps["tab20b"].colors) + list(mpl.colormaps["tab20c"].colors)
+    palette += _listed_colors("tab20b") + _listed_colors("tab20c")
     return {t: (*palette[i % len(palette)][:3], 1.0) for i, t in enumerate(order)}
 
 
@@ -259,14 +275,20 @@ def topic_totals_chart(
 # --- trends ---------------------------------------------------------------------------
 
 
+def _span_days(starts: pl.Series) -> int:
+    """Days from the earliest to the latest of non-empty ``starts`` (dates)."""
+    low, high = starts.min(), starts.max()
+    assert isinstance(low, date) and isinstance(high, date)
+    return (high - low).days
+
+
 def choose_period(topic_trends: pl.DataFrame) -> str | None:
     """The period that suits the date range: day under 3 weeks, week up to 2 years, else
     month; falls back to whichever period the frame holds. Needs ``period_start, period``."""
     if topic_trends.height == 0:
         return None
     available = set(topic_trends.get_column("period").unique().to_list())
-    starts = topic_trends.get_column("period_start")
-    span = (starts.max() - starts.min()).days  # type: ignore[operator]
+    span = _span_days(topic_trends.get_column("period_start"))
     wanted = "day" if span < 21 else "week" if span <= 730 else "month"
     for period in (wanted, "week", "day", "month"):
         if period in available:
@@ -306,7 +328,8 @@ def topic_trends_chart(
     top = sorted(pairs, key=lambda r: (-r[1], rank[r[0]]))
     chosen = [t for t, _ in top[:max_topics]]
     first, last = data["period_start"].min(), data["period_start"].max()
-    subtitle = f"per {period}, {fmt_date(first)} to {fmt_date(last)}"  # type: ignore[arg-type]
+    assert isinstance(first, date) and isinstance(last, date)
+    subtitle = f"per {period}, {fmt_date(first)} to {fmt_date(last)}"
     if len(top) > len(chosen):
         subtitle += f"; the {len(chosen)} busiest of {len(top)} topics"
     _titles(fig, title)

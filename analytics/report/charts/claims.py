@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import matplotlib as mpl
+from datetime import date
+
 import matplotlib.dates as mdates
 import polars as pl
 from matplotlib.figure import Figure, SubFigure
@@ -11,6 +12,7 @@ from matplotlib.lines import Line2D
 from analytics.report.charts import (
     NEUTRAL,
     _date_axis,
+    _listed_colors,
     _no_data,
     _root,
     _styled,
@@ -68,9 +70,10 @@ def spending_claims_over_time_chart(
         .otherwise(pl.lit(OTHER_ACTORS)))
     groups = [g for g in [*top, OTHER_ACTORS, NO_ACTOR] if g in set(dated["group"])]
 
-    palette = list(mpl.colormaps["tab10"].colors)[:7]  # olive and grey stay for the rest
+    tab10 = _listed_colors("tab10")
+    palette = tab10[:7]  # olive and grey stay for the rest
     colors = {g: (*palette[i % 7], 0.85) for i, g in enumerate(top)}
-    colors[OTHER_ACTORS] = (*mpl.colormaps["tab10"].colors[8], 0.75)
+    colors[OTHER_ACTORS] = (*tab10[8], 0.75)
     colors[NO_ACTOR] = (*NEUTRAL[:3], 0.6)
     # Groups sit side by side within their month (a few days apart), not on top of each other.
     slot = {g: i - (len(groups) - 1) / 2 for i, g in enumerate(groups)}
@@ -79,7 +82,8 @@ def spending_claims_over_time_chart(
               .sort(["n", "claim_type", "unit"], descending=[True, False, False], nulls_last=True))
     shown = panels.head(max_panels)
     first, last = dated["month"].min(), dated["month"].max()
-    subtitle = f"{fmt_date(first)[:7]} to {fmt_date(last)[:7]}"  # type: ignore[arg-type]
+    assert isinstance(first, date) and isinstance(last, date)
+    subtitle = f"{fmt_date(first)[:7]} to {fmt_date(last)[:7]}"
     if panels.height > shown.height:
         subtitle += f"; {panels.height - shown.height} rarer claim types or units not shown"
     _titles(fig, title)
@@ -101,7 +105,9 @@ def spending_claims_over_time_chart(
                               f"{subtitle}", 110),
                      loc="left", fontsize=8.5, **SAFE_TEXT)
         ax.set_ylabel(f"level mentioned ({unit_text})", **SAFE_TEXT)
-        low, high = float(sel["value"].min()), float(sel["value"].max())  # type: ignore[arg-type]
+        low_value, high_value = sel["value"].min(), sel["value"].max()
+        assert isinstance(low_value, float) and isinstance(high_value, float)
+        low, high = float(low_value), float(high_value)
         pad = (high - low) * 0.1 or max(abs(high) * 0.15, 0.5)
         ax.set_ylim(min(0.0, low - pad), high + pad)
         ax.yaxis.set_major_formatter(lambda v, _pos: fmt_number(v))
@@ -118,8 +124,9 @@ def spending_claims_over_time_chart(
     axes[-1].set_xlabel("month the article was published")
     handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=colors[g],
                       label=truncate(g, 28)) for g in groups]
-    sizes = [n for n in (1, 5, 20) if n <= max(int(dated.group_by("month", "value").len()
-                                                     ["len"].max() or 1), 1)]
+    most = dated.group_by("month", "value").len()["len"].max()
+    assert isinstance(most, int | None)
+    sizes = [n for n in (1, 5, 20) if n <= max(int(most or 1), 1)]
     handles += [Line2D([], [], marker="o", linestyle="", color="0.6",
                        markersize=_size(n) ** 0.5, label=plural(n, "claim")) for n in sizes]
     box = fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5),

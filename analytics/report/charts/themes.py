@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 import polars as pl
@@ -20,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from analytics.report.charts import (
     Color,
     _date_axis,
+    _listed_colors,
     _no_data,
     _root,
     _styled,
@@ -38,8 +38,8 @@ def theme_colors(theme_ids: Sequence[int]) -> dict[int, Color]:
     """One colour per theme id (tab20 strong shades, then light ones, then tab20b); the
     outlier theme -1 is grey. Stable for a given id: the map and the trends agree."""
     # tab20 without its grey pair: grey means "no theme" and "other themes" here.
-    tab20 = [c for i, c in enumerate(mpl.colormaps["tab20"].colors) if i not in (14, 15)]
-    palette = tab20[0::2] + tab20[1::2] + list(mpl.colormaps["tab20b"].colors)
+    tab20 = [c for i, c in enumerate(_listed_colors("tab20")) if i not in (14, 15)]
+    palette = tab20[0::2] + tab20[1::2] + _listed_colors("tab20b")
     return {t: OUTLIER_COLOR if t < 0 else (*palette[t % len(palette)][:3], 1.0)
             for t in theme_ids}
 

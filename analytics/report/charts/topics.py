@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -15,12 +16,14 @@ import numpy as np
 import polars as pl
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.image import AxesImage
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analytics.report.charts import (
     Color,
     _no_data,
     _root,
+    _span_days,
     _styled,
     _subtitle,
     _target,
@@ -40,8 +43,7 @@ def share_period(topic_trends: pl.DataFrame) -> str | None:
     period = choose_period(topic_trends)
     if period is None:
         return None
-    starts = topic_trends.get_column("period_start")
-    span = (starts.max() - starts.min()).days  # type: ignore[operator]
+    span = _span_days(topic_trends.get_column("period_start"))
     available = set(topic_trends.get_column("period").unique().to_list())
     return "month" if span > 183 and "month" in available else period
 
@@ -69,8 +71,8 @@ def topic_share_chart(
               .filter(pl.col("n") > 0))
     n_shown = min(totals.height, max_topics)
     if fig is None and figsize is None:
-        rows = max(math.ceil(n_shown / ncols), 1)
-        figsize = (10.0, min(1.6 + 1.7 * rows, 14.0))
+        panel_rows = max(math.ceil(n_shown / ncols), 1)
+        figsize = (10.0, min(1.6 + 1.7 * panel_rows, 14.0))
     fig = _target(fig, figsize)
     if totals.height == 0:
         return _no_data(fig, title, "no data: no topic trends in this run")
@@ -91,7 +93,9 @@ def topic_share_chart(
     nrows = math.ceil(len(chosen) / ncols)
     cols = min(ncols, len(chosen))
     axes = fig.subplots(nrows, cols, squeeze=False, sharex=True, sharey=True)
-    peak = float(data.filter(pl.col("topic_id").is_in(chosen))["share"].max() or 0.0)
+    peak_share = data.filter(pl.col("topic_id").is_in(chosen))["share"].max()
+    assert isinstance(peak_share, float | None)
+    peak = float(peak_share or 0.0)
     grand = int(per_period["total"].sum() or 0)
     for i, ax in enumerate(axes.flat):
         if i >= len(chosen):
@@ -131,7 +135,7 @@ def topic_share_chart(
 
 
 def _heatmap_cells(ax, values: np.ndarray, texts: Sequence[Sequence[str]], cmap, norm,
-                   size: float) -> object:
+                   size: float) -> AxesImage:
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto",
                       interpolation="nearest")
     rgba = image.to_rgba(np.ma.masked_invalid(values))
@@ -191,8 +195,9 @@ def source_shares_chart(
             values[r, c] = lookup.get((t, s), 0.0)
     texts = [[f"{v * 100:.0f}" if v >= 0.005 else "" for v in row] for row in values]
     first, last = data["period_start"].min(), data["period_start"].max()
-    span = (f"{fmt_date(first)[:7]}" if latest_only or first == last  # type: ignore[arg-type]
-            else f"{fmt_date(first)[:7]} to {fmt_date(last)[:7]}")  # type: ignore[arg-type]
+    assert isinstance(first, date) and isinstance(last, date)
+    span = (f"{fmt_date(first)[:7]}" if latest_only or first == last
+            else f"{fmt_date(first)[:7]} to {fmt_date(last)[:7]}")
     subtitle = (f"% of each source's articles that mention the topic, {span}; "
                 f"{plural(len(src), 'source')}")
     if sources.height > len(src):
@@ -273,6 +278,7 @@ def cooccurrence_chart(
     _subtitle(ax, f"number: articles with both topics; {what};\n"
                   f"white: pairs with under {min_articles} articles")
     size = 7 if n <= 16 else 6
+    norm: mpl.colors.Normalize
     if value == "lift":
         # The scale follows the data (2x to 16x) so that strong pairs still differ.
         spread = float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0

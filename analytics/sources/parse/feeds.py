@@ -12,6 +12,7 @@ import io
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
 
@@ -89,7 +90,8 @@ def parse_date(raw: str | None, *, fallback: time.struct_time | None = None) -> 
                 fields = _ISO_FIELDS.match(raw)
                 if fields is None or fallback is None:
                     return None
-                datetime(*(int(f) for f in fields.groups() if f is not None))
+                year, month, day, hour, minute, second = (int(f or 0) for f in fields.groups())
+                datetime(year, month, day, hour, minute, second)
                 return datetime(*fallback[:6], tzinfo=UTC)
         english = _WORD.sub(_english_month, _LEADING_WEEKDAY.sub("", raw))
         if (parts := email.utils.parsedate_tz(english)) is not None:
@@ -173,7 +175,8 @@ def parse_feed(
                                      max_bytes=max_bytes, what="feed")
     if refused is not None:
         return refused
-    extra = {"encoding": decoded.encoding, "replacements": decoded.replacements}
+    assert decoded is not None  # open_document decodes whatever it does not refuse
+    extra: dict[str, Any] = {"encoding": decoded.encoding, "replacements": decoded.replacements}
     # The text is re-encoded as UTF-8, so the declaration must say so.
     xml = _XML_DECL_ENCODING.sub(r"\1\2utf-8\2", decoded.text, count=1)
     xml = _HARMLESS_DOCTYPE.sub("", xml, count=1)

@@ -7,7 +7,7 @@ Text comes out as plain text, so scripts, iframes and ``on*`` handlers never rea
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 import trafilatura
@@ -58,7 +58,8 @@ def extract_page(
                                      max_bytes=max_bytes, what="page")
     if refused is not None:
         return refused
-    extra = {"encoding": decoded.encoding, "replacements": decoded.replacements}
+    assert decoded is not None  # open_document decodes whatever it does not refuse
+    extra: dict[str, Any] = {"encoding": decoded.encoding, "replacements": decoded.replacements}
     try:
         doc = trafilatura.bare_extraction(
             decoded.text,
@@ -73,8 +74,9 @@ def extract_page(
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup
         return rejected(source, location, f"extraction failed: {type(exc).__name__}: {exc}",
                          **extra)
+    assert not isinstance(doc, dict)  # as_dict is off: a Document, or None without main text
     text = _plain(doc.text if doc is not None else None)
-    if len(text) < min_text_chars:
+    if doc is None or len(text) < min_text_chars:
         reason = f"no extractable main text ({len(text)} characters < {min_text_chars})"
         return rejected(source, location, reason, **extra)
 

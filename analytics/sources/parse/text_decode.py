@@ -31,8 +31,8 @@ _CP1252_TO_BYTE = {
 }
 # A UTF-8 lead byte (C2-F4) then a continuation byte (80-BF), both read as cp1252: the
 # mark of double encoding. Checked first because translating a large text is slow.
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u00a0-\u00bf" + "".join(sorted(_CP1252_TO_BYTE and {
-    chr(c) for c in _CP1252_TO_BYTE})) + "]")
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u00a0-\u00bf"
+                       + "".join(sorted(chr(c) for c in _CP1252_TO_BYTE)) + "]")
 _SLOW_REPAIR_LIMIT = 1_000_000  # characters; str.translate costs ~0.1 us per character
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
