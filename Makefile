@@ -27,4 +27,4 @@ lint: $(STAMP)
 	$(BIN)/mypy analytics
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

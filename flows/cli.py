@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -14,11 +16,16 @@ import flows  # noqa: F401  (applies the project's Prefect settings before Prefe
 from analytics.contracts.sources_config import SourcesError, load_sources
 from analytics.contracts.taxonomy import TaxonomyError, load_taxonomy
 from analytics.store.backends import is_url
+from flows import defaults
+
+# -h as well as --help, on every command (subcommands inherit the group's setting).
+HELP = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     help="topicwatch: topic analytics for a stream of news articles, run as a Prefect flow.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings=HELP,
 )
 
 
@@ -28,15 +35,35 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _version() -> str:
+    try:
+        return package_version("topicwatch")
+    except PackageNotFoundError:  # a source checkout on sys.path, not installed
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"topicwatch {_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main_options() -> None:
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
     """topicwatch: topic analytics for a stream of news articles, run as a Prefect flow."""
 
 
-def _themes(value: str) -> str:
-    if value != "auto" and not re.fullmatch(r"[1-9]\d*", value):
-        raise typer.BadParameter("use a positive whole number of themes or 'auto'")
-    return value
+def _themes(value: str) -> int | Literal["auto"]:
+    """``--themes``: a whole number of themes (1 or more) or "auto"."""
+    if value == "auto":
+        return "auto"
+    if not re.fullmatch(r"[1-9]\d*", value):
+        raise typer.BadParameter(f"use a whole number of themes (1 or more) or 'auto', "
+                                 f"not {value!r}")
+    return int(value)
 
 
 def _run_date(value: str | None) -> str | None:
@@ -48,11 +75,14 @@ def _run_date(value: str | None) -> str | None:
         raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from exc
 
 
-# Options shared by `run` and `serve`, declared once.
-SourcesOpt = Annotated[Path, typer.Option(
-    "--sources", "-s",
+# Options shared by `run` and `serve`, declared once; their defaults are in flows.defaults.
+DEFAULT_SOURCES_SHOWN = f"./{defaults.SOURCES_FILE} if present, else the seed folder"
+DEFAULT_TAXONOMY_SHOWN = f"./{defaults.TAXONOMY_FILE} if present, else the seed taxonomy"
+SourcesOpt = Annotated[Path | None, typer.Option(
+    "--sources", "-s", show_default=DEFAULT_SOURCES_SHOWN,
     help="A folder of article files, a CSV/JSONL/Parquet file, or a sources .toml file.")]
-TaxonomyOpt = Annotated[Path, typer.Option("--taxonomy", "-t", help="The taxonomy TOML file.")]
+TaxonomyOpt = Annotated[Path | None, typer.Option(
+    "--taxonomy", "-t", show_default=DEFAULT_TAXONOMY_SHOWN, help="The taxonomy TOML file.")]
 DataDirOpt = Annotated[str, typer.Option(
     "--data-dir", help="Where the article store lives: a folder, or an fsspec URL such as "
     "s3://bucket/prefix.")]
@@ -88,29 +118,37 @@ DaskAddressOpt = Annotated[str | None, typer.Option(
     "tcp://10.0.0.5:8786. Default: run everything here.")]
 
 
-@app.command()
-def run(
-    sources: SourcesOpt = Path("seeds"),
-    taxonomy: TaxonomyOpt = Path("seeds/taxonomy.toml"),
-    data_dir: DataDirOpt = "data",
-    reports_dir: ReportsDirOpt = Path("reports"),
-    run_date: str | None = typer.Option(
-        None, "--run-date", callback=_run_date,
-        help="The run's date, YYYY-MM-DD (default: today, UTC). Articles dated later are "
-        "quarantined; reruns of one date replace that date's report.",
-    ),
-    themes: ThemesOpt = "auto",
-    random_state: RandomStateOpt = 0,
-    dask_address: DaskAddressOpt = None,
-    themes_refit_days: RefitDaysOpt = 7,
-) -> None:
-    """Ingest the sources, count topics, claims, trends and themes, and write the report."""
-    # Config errors stop the run before any work, with the file, line and key.
+def _config_paths(sources: Path | None, taxonomy: Path | None) -> tuple[Path, Path]:
+    """The sources and taxonomy to use (the defaults for None), checked: config errors
+    stop a command before any work, with the file, line and key."""
+    sources = sources or defaults.default_sources()
+    taxonomy = taxonomy or defaults.default_taxonomy()
     try:
         load_taxonomy(taxonomy)
         load_sources(sources)
     except (TaxonomyError, SourcesError) as exc:
         raise _fail(str(exc)) from exc
+    return sources, taxonomy
+
+
+@app.command()
+def run(
+    sources: SourcesOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    reports_dir: ReportsDirOpt = Path(defaults.REPORTS_DIR),
+    run_date: str | None = typer.Option(
+        None, "--run-date", callback=_run_date,
+        help="The run's date, YYYY-MM-DD (default: today, UTC). Articles dated later are "
+        "quarantined; reruns of one date replace that date's report.",
+    ),
+    themes: ThemesOpt = defaults.THEMES,
+    random_state: RandomStateOpt = defaults.RANDOM_STATE,
+    dask_address: DaskAddressOpt = None,
+    themes_refit_days: RefitDaysOpt = defaults.THEMES_REFIT_DAYS,
+) -> None:
+    """Ingest the sources, count topics, claims, trends and themes, and write the report."""
+    sources, taxonomy = _config_paths(sources, taxonomy)
 
     from flows.topic_report import topic_report
 
@@ -136,14 +174,14 @@ def serve(
     interval: float | None = typer.Option(
         None, "--interval", min=1, help="Or run every INTERVAL seconds."
     ),
-    sources: SourcesOpt = Path("seeds"),
-    taxonomy: TaxonomyOpt = Path("seeds/taxonomy.toml"),
-    data_dir: DataDirOpt = "data",
-    reports_dir: ReportsDirOpt = Path("reports"),
-    themes: ThemesOpt = "auto",
-    random_state: RandomStateOpt = 0,
+    sources: SourcesOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    data_dir: DataDirOpt = defaults.DATA_DIR,
+    reports_dir: ReportsDirOpt = Path(defaults.REPORTS_DIR),
+    themes: ThemesOpt = defaults.THEMES,
+    random_state: RandomStateOpt = defaults.RANDOM_STATE,
     dask_address: DaskAddressOpt = None,
-    themes_refit_days: RefitDaysOpt = 7,
+    themes_refit_days: RefitDaysOpt = defaults.THEMES_REFIT_DAYS,
     name: str = typer.Option("daily", "--name", help="The deployment's name."),
 ) -> None:
     """Serve the flow as the scheduled deployment topic-report/NAME until stopped (Ctrl-C).
@@ -153,11 +191,7 @@ def serve(
     """
     if (cron is None) == (interval is None):
         raise _fail("give exactly one of --cron and --interval")
-    try:
-        load_taxonomy(taxonomy)
-        load_sources(sources)
-    except (TaxonomyError, SourcesError) as exc:
-        raise _fail(str(exc)) from exc
+    sources, taxonomy = _config_paths(sources, taxonomy)
 
     from prefect.settings import get_current_settings
 
@@ -184,8 +218,28 @@ def serve(
     serve_deployment(dep)
 
 
-taxonomy_app = typer.Typer(help="Check the taxonomy file.", no_args_is_help=True)
-sources_app = typer.Typer(help="Check the sources file.", no_args_is_help=True)
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="The project folder (created if missing)."),
+    force: bool = typer.Option(False, "--force", help="Replace files that exist already."),
+) -> None:
+    """Start a project in DIRECTORY: sources.toml, taxonomy.toml, prefect.yaml and
+    articles/ with the seed article; then `cd DIRECTORY && topicwatch run`."""
+    from flows.project import init_project
+
+    try:
+        written = init_project(directory, force=force)
+    except FileExistsError as exc:
+        raise _fail(f"{directory}: {exc} exist already; --force replaces them") from exc
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: cd {directory} && topicwatch run   (edit sources.toml and taxonomy.toml)")
+
+
+taxonomy_app = typer.Typer(help="Check the taxonomy file.", no_args_is_help=True,
+                           context_settings=HELP)
+sources_app = typer.Typer(help="Check the sources file.", no_args_is_help=True,
+                          context_settings=HELP)
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(sources_app, name="sources")
 
@@ -204,7 +258,8 @@ def _load_corpus(path: Path, run_date: date):
 
 @taxonomy_app.command("check")
 def taxonomy_check(
-    path: Path = typer.Argument(Path("seeds/taxonomy.toml"), help="The taxonomy file."),
+    path: Path | None = typer.Argument(None, show_default=DEFAULT_TAXONOMY_SHOWN,
+                                       help="The taxonomy file."),
     corpus: Path | None = typer.Option(
         None, "--corpus", help="Also list phrases that match nothing in this folder, table "
         "or sources file.",
@@ -214,9 +269,13 @@ def taxonomy_check(
     """Lint a taxonomy: invalid entries (errors), overlapping phrases, unmatched phrases."""
     from analytics.topics.taxonomy_lint import lint_taxonomy
 
+    path = path or defaults.default_taxonomy()
     try:
         articles = _load_corpus(corpus, date.today()) if corpus else None
-        findings = lint_taxonomy(path, articles)
+        text = Path(path).read_text(encoding="utf-8")
+        findings = lint_taxonomy(text, path, articles)
+    except OSError as exc:
+        raise _fail(f"{path}: cannot read taxonomy: {exc.strerror}") from exc
     except (TaxonomyError, SourcesError) as exc:
         raise _fail(str(exc)) from exc
     for finding in findings:
@@ -230,9 +289,11 @@ def taxonomy_check(
 
 @sources_app.command("check")
 def sources_check(
-    path: Path = typer.Argument(Path("seeds"), help="A sources .toml file, folder or table."),
+    path: Path | None = typer.Argument(None, show_default=DEFAULT_SOURCES_SHOWN,
+                                       help="A sources .toml file, folder or table."),
 ) -> None:
     """Validate a sources file and say, per source, what it points at."""
+    path = path or defaults.default_sources()
     try:
         config = load_sources(path)
     except SourcesError as exc:
@@ -252,10 +313,12 @@ def sources_check(
 @app.command()
 def explain(
     article_id: str = typer.Argument(..., help="An article id (or its first characters)."),
-    data_dir: str = typer.Option("data", "--data-dir", help="The article store (folder or URL)."),
-    taxonomy: Path = typer.Option(Path("seeds/taxonomy.toml"), "--taxonomy", "-t"),
+    data_dir: str = typer.Option(defaults.DATA_DIR, "--data-dir",
+                                 help="The article store (folder or URL)."),
+    taxonomy: TaxonomyOpt = None,
 ) -> None:
     """Print why an article counts for each topic: every phrase matched and its sentence."""
+    taxonomy = taxonomy or defaults.default_taxonomy()
     import polars as pl
 
     from analytics.store.articles import ArticleStore

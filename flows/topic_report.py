@@ -7,9 +7,8 @@ hashing a DataFrame is slow and breaks cache keys.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +18,7 @@ from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
 from analytics.contracts import schema
-from analytics.contracts.run_summary import RunSummary
+from analytics.contracts.run_summary import RunSummary, run_summary
 from analytics.contracts.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.contracts.taxonomy import Taxonomy, load_taxonomy
 from analytics.ingest.pipeline import IngestResult, ingest, prepare_batch
@@ -31,13 +30,10 @@ from analytics.store.derived import DerivedStore
 from analytics.themes.clustering import theme_trends
 from analytics.themes.fits import themes_for_run
 from analytics.themes.history import StableThemes
-from analytics.trends.counts import all_trends, topic_totals
-from analytics.trends.emerging import EmergingConfig, cooccurrence, emerging_topics, source_shares
+from analytics.trends.tables import trend_tables
+from flows import defaults
 from flows.artifacts import publish_artifacts
-
-DEFAULT_SOURCES = "seeds"
-DEFAULT_TAXONOMY = "seeds/taxonomy.toml"
-
+from flows.defaults import Themes
 
 # A URL source that failed transiently is read again by the task, after the fetcher's own
 # quick retries (seconds apart) are spent: these delays outlast a restart or a short outage.
@@ -196,19 +192,13 @@ def tag_partitions_flow(months: list[str], data_dir: str, taxonomy: Taxonomy) ->
 @task(cache_policy=NO_CACHE)
 def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
                 topic_ids: list[str]) -> dict[str, pl.DataFrame]:
-    trends = all_trends(articles, mentions, topic_ids)
-    emerging = emerging_topics(trends, EmergingConfig())
-    get_run_logger().info("trends: %d emerging topics", emerging["emerging"].sum())
-    return {
-        "topic_trends": trends,
-        "emerging_topics": emerging,
-        "cooccurrence": cooccurrence(mentions, articles),
-        "source_shares": source_shares(articles, mentions),
-    }
+    tables = trend_tables(articles, mentions, topic_ids)
+    get_run_logger().info("trends: %d emerging topics", tables["emerging_topics"]["emerging"].sum())
+    return tables
 
 
 @task(cache_policy=NO_CACHE)
-def themes_task(n_themes: int | str, random_state: int, data_dir: str, run_date: date,
+def themes_task(n_themes: Themes, random_state: int, data_dir: str, run_date: date,
                 refit_days: int) -> StableThemes:
     run = themes_for_run(ArticleStore(data_dir), run_date, n_themes=n_themes,
                          random_state=random_state, refit_days=refit_days)
@@ -240,40 +230,29 @@ def report_task(
 
 
 @task(cache_policy=NO_CACHE)
-def publish_task(summary: RunSummary, totals: pl.DataFrame, claims: pl.DataFrame,
-                 files: ReportFiles) -> None:
-    publish_artifacts(summary, totals, claims, files)
-
-
-def _summary(run_date: date, sources: str, params: dict, result: IngestResult,
-             articles: pl.DataFrame, mentions: pl.DataFrame, themes: StableThemes) -> RunSummary:
-    dates = articles["published_at"]
-    return RunSummary(
-        run_date=run_date, corpus=sources, parameters=params, rows_read=result.rows_read,
-        new_articles=result.new, stored_articles=articles.height, duplicates=result.duplicates,
-        near_duplicates=result.near_duplicates,
-        quarantined=result.quarantined, quarantine_reasons=result.reasons(),
-        sources=result.sources,
-        date_min=dates.min().date() if articles.height else None,
-        date_max=dates.max().date() if articles.height else None,
-        topics_found=mentions["topic_id"].n_unique(), theme_status=themes.result.status,
-    )
+def publish_task(summary: RunSummary, files: ReportFiles) -> None:
+    publish_artifacts(summary, files)
 
 
 @flow(name="topic-report", flow_run_name=_run_name, log_prints=True)
 def topic_report(
-    sources: str = DEFAULT_SOURCES,
-    taxonomy: str = DEFAULT_TAXONOMY,
-    data_dir: str = "data",
-    reports_dir: str = "reports",
+    sources: str | None = None,
+    taxonomy: str | None = None,
+    data_dir: str = defaults.DATA_DIR,
+    reports_dir: str = defaults.REPORTS_DIR,
     run_date: str | None = None,
-    themes: str = "auto",
-    random_state: int = 0,
+    themes: Themes = defaults.THEMES,
+    random_state: int = defaults.RANDOM_STATE,
     dask_address: str | None = None,
-    themes_refit_days: int = 7,
+    themes_refit_days: int = defaults.THEMES_REFIT_DAYS,
 ) -> RunSummary:
     """Ingest ``sources`` into the store under ``data_dir`` and write the report of
     ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``.
+
+    ``sources`` and ``taxonomy`` default to ``sources.toml`` and ``taxonomy.toml`` of the
+    working directory when it has them, else to the seed corpus and taxonomy that ship
+    with the package (``flows.defaults``); relative paths are read from the working
+    directory. ``themes`` is a number of themes (1 or more) or "auto".
 
     Themes are refitted over every stored article when the last fit (same ``themes`` and
     ``random_state``) is ``themes_refit_days`` old or more; runs in between place only the
@@ -285,11 +264,8 @@ def topic_report(
     that Dask cluster; ingest into the store, trends, themes and the report stay where the
     flow runs."""
     day = date.fromisoformat(run_date) if run_date else _scheduled_day()
-    # Reports of one run date are byte-identical on rerun unless the user pins another epoch.
-    os.environ.setdefault(
-        "SOURCE_DATE_EPOCH", str(int(datetime.combine(day, time(), tzinfo=UTC).timestamp()))
-    )
-    n_themes: int | str = int(themes) if str(themes).isdigit() else "auto"
+    sources = sources or str(defaults.default_sources())
+    taxonomy = taxonomy or str(defaults.default_taxonomy())
     params = {"sources": sources, "taxonomy": taxonomy, "data_dir": data_dir,
               "reports_dir": reports_dir, "run_date": day.isoformat(), "themes": str(themes),
               "random_state": str(random_state), "themes_refit_days": str(themes_refit_days)}
@@ -307,21 +283,21 @@ def topic_report(
         _on_cluster(tag_partitions_flow, dask_address)(stale, data_dir, tax)
     # Themes first: a refit reads every stored text, so it runs before the flow holds the
     # store's articles (the first ingestion of a million articles peaks here).
-    stable = themes_task(n_themes, random_state, data_dir, day, themes_refit_days)
-    themes = stable.result
+    stable = themes_task(themes, random_state, data_dir, day, themes_refit_days)
+    fitted = stable.result
     articles = read_store_task(data_dir)
     mentions, claims = read_derived_task(data_dir, tax, articles)
-    trend_tables = trends_task(articles, mentions, tax.ids)
+    trends = trends_task(articles, mentions, tax.ids)
 
-    summary = _summary(day, sources, params, ingested, articles, mentions, stable)
+    summary = run_summary(day, sources, params, ingested, articles, mentions,
+                          theme_status=fitted.status)
     tables = {
         "articles": articles, "topic_mentions": mentions, "claims": claims,
-        **trend_tables, "themes": themes.themes, "article_themes": themes.article_themes,
-        "theme_terms": themes.term_weights, "theme_coords": themes.coords,
-        "theme_trends": theme_trends_task(themes.article_themes, articles),
+        **trends, "themes": fitted.themes, "article_themes": fitted.article_themes,
+        "theme_terms": fitted.term_weights, "theme_coords": fitted.coords,
+        "theme_trends": theme_trends_task(fitted.article_themes, articles),
         "quarantine": ingested.quarantine,
     }
     files = report_task(str(Path(reports_dir) / day.isoformat()), tables, tax.labels(), summary)
-    totals = topic_totals(articles, mentions, tax.ids, tax.labels())
-    publish_task(summary, totals, claims, files)
+    publish_task(summary, files)
     return replace(summary, parameters={**params, "report": str(files.pdf)})

@@ -1,9 +1,17 @@
-"""What one run did, in numbers: shared by the flow, the report and the Prefect artifacts."""
+"""What one run did, in numbers: shared by the flow, the report and the Prefect artifacts.
+
+``run_summary`` builds it from what the stages returned; layer 0, so what it needs of the
+ingest result is a ``Protocol`` (``analytics.ingest.pipeline.IngestResult`` has it).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
+
+import polars as pl
 
 
 @dataclass(frozen=True)
@@ -40,3 +48,42 @@ class RunSummary:
             f"quarantined {self.quarantined}, "
             f"topics found {self.topics_found}"
         )
+
+
+class IngestCounts(Protocol):
+    """The counts of one ingestion that a run summary reports."""
+
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def new(self) -> int: ...
+    @property
+    def duplicates(self) -> int: ...
+    @property
+    def near_duplicates(self) -> int: ...
+    @property
+    def quarantined(self) -> int: ...
+    @property
+    def sources(self) -> tuple[SourceOutcome, ...]: ...
+    def reasons(self) -> dict[str, int]: ...
+
+
+def run_summary(
+    run_date: date, corpus: str, parameters: Mapping[str, str], ingested: IngestCounts,
+    articles: pl.DataFrame, mentions: pl.DataFrame, theme_status: str = "",
+) -> RunSummary:
+    """What the run of ``run_date`` did: ``ingested``'s counts, the store's ``articles``
+    after it (their count and publication dates), the topics with a mention in
+    ``mentions`` and why themes are missing (``theme_status``, empty when they are not)."""
+    dates = articles["published_at"]
+    return RunSummary(
+        run_date=run_date, corpus=corpus, parameters=dict(parameters),
+        rows_read=ingested.rows_read, new_articles=ingested.new,
+        stored_articles=articles.height, duplicates=ingested.duplicates,
+        near_duplicates=ingested.near_duplicates,
+        quarantined=ingested.quarantined, quarantine_reasons=ingested.reasons(),
+        sources=ingested.sources,
+        date_min=dates.min().date() if articles.height else None,  # type: ignore[union-attr]
+        date_max=dates.max().date() if articles.height else None,  # type: ignore[union-attr]
+        topics_found=mentions["topic_id"].n_unique(), theme_status=theme_status,
+    )

@@ -86,9 +86,10 @@ def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> 
     return findings
 
 
-def lint_taxonomy(path: str | Path, articles: pl.DataFrame | None = None) -> list[Finding]:
-    """All findings for the taxonomy file at ``path`` (raises ``TaxonomyError`` if invalid)."""
-    text = Path(path).read_text(encoding="utf-8")
+def lint_taxonomy(text: str, path: str | Path,
+                  articles: pl.DataFrame | None = None) -> list[Finding]:
+    """All findings for the taxonomy ``text`` read from ``path`` (named in each finding);
+    raises ``TaxonomyError`` if it is invalid."""
     taxonomy = parse_taxonomy(text, str(path))
     findings = overlapping_phrases(taxonomy, text)
     if articles is not None:

@@ -76,35 +76,3 @@ def all_trends(
     return pl.concat(
         [topic_trends(articles, mentions, topic_ids, period=p) for p in PERIODS]
     )
-
-
-def topic_totals(
-    articles: pl.DataFrame, mentions: pl.DataFrame, topic_ids: list[str],
-    labels: dict[str, str] | None = None,
-) -> pl.DataFrame:
-    """One row per topic (taxonomy order): ``topic_id, label, articles, mentions, share,
-    reach``.
-
-    ``articles``, ``mentions`` and ``share`` (of all canonical articles) count canonical
-    articles only; ``reach`` adds the near duplicates (the same story re-posted).
-    """
-    flagged = articles.select("article_id", _canon=pl.col("duplicate_of").is_null())
-    total = int(flagged["_canon"].sum())
-    counts = (
-        mentions.join(flagged, on="article_id", how="inner")
-        .group_by("topic_id")
-        .agg(
-            articles=pl.col("_canon").sum().cast(pl.UInt32),
-            mentions=pl.col("mentions").filter(pl.col("_canon")).sum().cast(pl.UInt32),
-            reach=pl.len().cast(pl.UInt32),
-        )
-    )
-    labels = labels or {}
-    base = pl.DataFrame(
-        {"topic_id": topic_ids, "label": [labels.get(t, t) for t in topic_ids]},
-        schema={"topic_id": pl.String, "label": pl.String},
-    )
-    return base.join(counts, on="topic_id", how="left", maintain_order="left").with_columns(
-        pl.col("articles", "mentions", "reach").fill_null(0),
-        share=pl.col("articles").fill_null(0) / total if total else pl.lit(0.0),
-    )

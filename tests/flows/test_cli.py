@@ -4,6 +4,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from analytics.contracts.sources_config import load_sources
 from flows.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,3 +77,127 @@ def test_data_dir_takes_a_url(store_url):
                                  "--taxonomy", str(REPO / "seeds" / "taxonomy.toml")])
     assert result.exit_code == 0, result.output
     assert "nuclear_deterrence" in result.output
+
+
+# `topicwatch init`, --version, -h, and the defaults that make a project folder run.
+
+def _uncommented_examples(text: str) -> str:
+    """The commented-out [settings] and [[source]] blocks of a sources file, uncommented."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line in ("# [settings]", "# [[source]]") or line.startswith("# [settings] "):
+            inside = True
+        elif not line.startswith("# "):
+            inside = False
+        if inside:
+            out.append(line[2:])
+    return "\n".join(out)
+
+
+def test_init_writes_a_project_that_reads_its_articles(tmp_path):
+    from analytics.contracts.sources_config import parse_sources
+
+    result = runner.invoke(app, ["init", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    demo = tmp_path / "demo"
+    assert {p.name for p in demo.iterdir()} == {"sources.toml", "taxonomy.toml", "prefect.yaml",
+                                                "articles"}
+    assert (demo / "taxonomy.toml").read_bytes() == (REPO / "seeds" / "taxonomy.toml").read_bytes()
+    assert [p.name for p in (demo / "articles").iterdir()] == [
+        p.name for p in (REPO / "seeds").glob("*.txt")]
+    [source] = load_sources(demo / "sources.toml").sources
+    assert (source.id, source.kind, source.path) == ("articles", "folder", demo / "articles")
+    # The commented examples are valid sources when uncommented: a table, a feed, a page.
+    text = (demo / "sources.toml").read_text()
+    examples = parse_sources(_uncommented_examples(text), "sources.toml", demo)
+    assert [s.kind for s in examples.sources] == ["table", "feed", "page"]
+    assert runner.invoke(app, ["sources", "check", str(demo / "sources.toml")]).exit_code == 0
+
+
+def test_init_prefect_yaml_deploys_the_installed_flow(tmp_path):
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    assert runner.invoke(app, ["init", str(tmp_path / "demo")]).exit_code == 0
+    config = yaml.safe_load((tmp_path / "demo" / "prefect.yaml").read_text())
+    [dep] = config["deployments"]
+    # A module path: `prefect deploy` and the worker import it, wherever topicwatch is installed.
+    assert load_flow_from_entrypoint(dep["entrypoint"]).name == "topic-report"
+    assert dep["parameters"] == {"sources": "sources.toml", "taxonomy": "taxonomy.toml"}
+    assert dep["work_pool"]["job_variables"]["working_dir"] == "{{ $PWD }}"
+    assert config["pull"] == [] and config["name"] == "demo"
+
+
+def test_init_refuses_to_overwrite_unless_forced(tmp_path):
+    demo = tmp_path / "demo"
+    assert runner.invoke(app, ["init", str(demo)]).exit_code == 0
+    (demo / "taxonomy.toml").write_text("# mine\n")
+    (demo / "articles" / "mine.txt").write_text("date 2025-06-01\nMy own article.\n")
+    result = runner.invoke(app, ["init", str(demo)])
+    assert result.exit_code == 2
+    assert "sources.toml, taxonomy.toml, prefect.yaml" in result.output
+    assert "--force" in result.output
+    assert (demo / "taxonomy.toml").read_text() == "# mine\n"
+    result = runner.invoke(app, ["init", str(demo), "--force"])
+    assert result.exit_code == 0, result.output
+    assert (demo / "taxonomy.toml").read_bytes() == (REPO / "seeds" / "taxonomy.toml").read_bytes()
+    assert (demo / "articles" / "mine.txt").exists()  # files init does not write stay
+
+
+def test_version_is_the_package_version():
+    import tomllib
+
+    expected = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"topicwatch {expected}"
+
+
+def test_dash_h_is_help_on_every_command():
+    for command in ([], ["run"], ["serve"], ["init"], ["explain"], ["taxonomy"],
+                    ["taxonomy", "check"], ["sources"], ["sources", "check"]):
+        short = runner.invoke(app, [*command, "-h"])
+        assert short.exit_code == 0, (command, short.output)
+        assert "Usage:" in short.output
+        assert short.output == runner.invoke(app, [*command, "--help"]).output
+
+
+def test_themes_option_is_a_positive_number_or_auto():
+    from flows.cli import _themes
+
+    assert (_themes("auto"), _themes("12")) == ("auto", 12)
+    for bad in ("abc", "0", "-3", "2.5"):
+        result = runner.invoke(app, ["run", "--themes", bad])
+        assert result.exit_code == 2
+        words = " ".join(w for w in result.output.split() if w.strip("│╭╮╰╯─"))
+        assert "whole number of themes (1 or more) or 'auto'" in words
+
+
+def test_defaults_are_the_packaged_seeds_or_the_project_files(tmp_path, monkeypatch):
+    from flows import defaults
+
+    # In the checkout: the seeds, shown as the relative paths the reports have always named.
+    monkeypatch.chdir(REPO)
+    assert (defaults.default_sources(), defaults.default_taxonomy()) == (
+        Path("seeds"), Path("seeds/taxonomy.toml"))
+    # Anywhere else: the seed folder that ships with the package, by its full path.
+    monkeypatch.chdir(tmp_path)
+    assert defaults.default_taxonomy() == defaults.seed_dir() / "taxonomy.toml"
+    assert defaults.default_taxonomy().is_file()
+    assert defaults.default_sources() == defaults.seed_dir()
+    # A project folder: its own files.
+    (tmp_path / "sources.toml").write_text("")
+    (tmp_path / "taxonomy.toml").write_text("")
+    assert (defaults.default_sources(), defaults.default_taxonomy()) == (
+        Path("sources.toml"), Path("taxonomy.toml"))
+
+
+def test_prefect_home_defaults_to_the_working_directory(tmp_path, monkeypatch):
+    from flows import prefect_env
+
+    monkeypatch.chdir(tmp_path)
+    env: dict[str, str] = {}
+    prefect_env.apply(env)
+    assert env["PREFECT_HOME"] == str(tmp_path / ".prefect")
+    env = {"PREFECT_HOME": "/elsewhere"}
+    prefect_env.apply(env)
+    assert env["PREFECT_HOME"] == "/elsewhere"  # an explicit setting wins

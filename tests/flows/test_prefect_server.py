@@ -102,7 +102,7 @@ def test_ui_shows_run_and_artifacts(server_run, prefect_server):
     dom = _chromium("--dump-dom", f"{prefect_server.url}/artifacts/artifact/{summary['id']}",
                     tmp=root).stdout
     assert "topic-report-summary" in dom
-    assert f"topicwatch report {RUN_DATE}" in dom and "Top topics" in dom
+    assert f"topicwatch report {RUN_DATE}" in dom and "What changed" in dom
 
     shot = root / "flow-run.png"
     _chromium("--window-size=1400,1000", f"--screenshot={shot}", page, tmp=root)

@@ -152,15 +152,16 @@ def test_prefect_yaml_deploys_to_the_work_pool(served, prefect_server):
     with prefect_server.client() as client:
         dep = client.get("/deployments/name/topic-report/daily").raise_for_status().json()
     assert dep["work_pool_name"] == "topicwatch-pool"
-    assert dep["entrypoint"] == "flows/topic_report.py:topic_report"
+    assert dep["entrypoint"] == "flows.topic_report.topic_report"  # as serve deploys it
     assert dep["job_variables"]["working_dir"] == str(REPO)
     assert [s["schedule"]["cron"] for s in dep["schedules"]] == [CRON]
     assert dep["schedules"][0]["schedule"]["timezone"] == "UTC"
     assert dep["global_concurrency_limit"]["limit"] == 1
     assert dep["concurrency_options"]["collision_strategy"] == "ENQUEUE"
-    assert dep["parameters"]["reports_dir"] == "reports"
-    assert dep["parameters"]["dask_address"] is None
-    assert "dask_address" in dep["parameter_openapi_schema"]["properties"]
+    assert dep["parameters"] == {}  # every parameter takes the flow's default
+    properties = dep["parameter_openapi_schema"]["properties"]
+    assert properties["reports_dir"]["default"] == "reports"
+    assert "dask_address" in properties
 
 
 # Read-source retries (under the test harness; no real server needed).

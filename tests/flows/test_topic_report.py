@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 from pathlib import Path
 
 import polars as pl
@@ -37,20 +39,29 @@ def _sha(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory):
+    """Two runs of the seed corpus: the first without SOURCE_DATE_EPOCH, the rerun with
+    another epoch (the report must not depend on it), and the environment of each run."""
     root = tmp_path_factory.mktemp("seed-run")
     records = _Records()
     logging.getLogger("prefect").addHandler(records)
+    epoch = os.environ.pop("SOURCE_DATE_EPOCH", None)
     try:
         kwargs = dict(sources=str(REPO / "seeds"), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
                       data_dir=str(root / "data"), reports_dir=str(root / "reports"),
                       run_date=RUN_DATE)
+        environ = dict(os.environ)
         first = topic_report(**kwargs)
+        environ_after = dict(os.environ)
         out = root / "reports" / RUN_DATE
         hashes = {p.relative_to(out): _sha(p) for p in sorted(out.rglob("*")) if p.is_file()}
+        os.environ["SOURCE_DATE_EPOCH"] = "86400"
         second = topic_report(**kwargs)
     finally:
         logging.getLogger("prefect").removeHandler(records)
-    return root, first, second, hashes, records.messages
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+        if epoch is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
+    return root, first, second, hashes, records.messages, (environ, environ_after)
 
 
 def test_writes_report_charts_and_tables(seed_run):
@@ -78,7 +89,7 @@ def test_seed_topics_and_claim(seed_run):
 
 
 def test_rerun_adds_nothing_and_is_byte_identical(seed_run):
-    root, first, second, hashes, _ = seed_run
+    root, first, second, hashes, *_ = seed_run
     assert (second.new_articles, second.duplicates) == (first.new_articles, first.duplicates)
     assert second.stored_articles == first.stored_articles == 1
     out = root / "reports" / RUN_DATE
@@ -93,12 +104,42 @@ def test_artifacts_recorded_with_keys(seed_run):
         ))
     assert {a.key for a in found} == {"topic-report-summary", "topic-counts", "topic-report-pdf"}
     summary = next(a for a in found if a.key == "topic-report-summary")
-    assert "Nuclear weapons and deterrence" in summary.data
+    assert "Nuclear weapons and deterrence" in summary.data and "## What changed" in summary.data
+    counts = next(a for a in found if a.key == "topic-counts").data
+    rows = json.loads(counts) if isinstance(counts, str) else counts
+    totals = pl.read_parquet(seed_run[0] / "reports" / RUN_DATE / "tables" / "topic_totals.parquet")
+    assert [r["topic"] for r in rows] == totals["label"].to_list()  # the PDF's table, its order
+    assert [r["articles"] for r in rows] == sorted((r["articles"] for r in rows), reverse=True)
 
 
 def test_no_cache_key_errors(seed_run):
-    *_, messages = seed_run
+    *_, messages, _ = seed_run
     assert not [m for m in messages if "Error encountered when computing cache key" in m]
+
+
+def test_the_flow_leaves_the_environment_alone(seed_run):
+    *_, (before, after) = seed_run
+    assert after == before and "SOURCE_DATE_EPOCH" not in after
+
+
+def test_themes_parameter_is_a_positive_number_or_auto():
+    """Prefect validates flow parameters with pydantic (a bad ``themes`` fails the run
+    before any work) and the server checks a deployment's run parameters against the
+    flow's schema (a bad one is refused when the run is created)."""
+    from prefect.exceptions import ParameterTypeError
+    from prefect.utilities.callables import parameter_schema
+    from prefect.utilities.schema_tools import ValidationError, validate
+
+    assert topic_report.validate_parameters({"themes": "3"})["themes"] == 3
+    assert topic_report.validate_parameters({"themes": "auto"})["themes"] == "auto"
+    schema = parameter_schema(topic_report).model_dump_for_openapi()
+    for bad, reason in (("abc", "unable to parse string as an integer"),
+                        (0, "greater than or equal to 1")):
+        with pytest.raises(ParameterTypeError, match=f"themes.*{reason}"):
+            topic_report.validate_parameters({"themes": bad})
+        with pytest.raises(ValidationError, match="field 'themes'"):
+            validate({"themes": bad}, schema, raise_on_error=True, ignore_required=True)
+    validate({"themes": 12}, schema, raise_on_error=True, ignore_required=True)
 
 
 def test_failing_source_does_not_stop_the_run(tmp_path):
@@ -128,7 +169,7 @@ def test_failing_source_does_not_stop_the_run(tmp_path):
 
 
 def test_rerun_tags_no_partition_again(seed_run):
-    *_, messages = seed_run
+    *_, messages, _ = seed_run
     planned = [m for m in messages if m.startswith("partitions to tag:")]
     assert planned == ["partitions to tag: 1 (2025-06)", "partitions to tag: 0 ()"]
 

@@ -23,7 +23,7 @@ def test_overlaps_and_unmatched_name_file_line_and_topic(tmp_path):
     path = tmp_path / "tax.toml"
     path.write_text(TOML)
     corpus = pl.DataFrame({"title": ["Air defence"], "text": ["Drones were shot down."]})
-    findings = [str(f) for f in lint_taxonomy(path, corpus)]
+    findings = [str(f) for f in lint_taxonomy(path.read_text(), path, corpus)]
     assert f"{path}:11: warning: topic air: phrase 'anti-drone' is also matched by topic drones" in findings
     assert any(f.startswith(f"{path}:4: info: topic drones: 'loitering munition' matches nothing")
                for f in findings)
@@ -45,7 +45,7 @@ def test_unmatched_exclude_articles_phrases_are_reported(tmp_path):
                                  'exclude = ["hobby drone"]\n'
                                  'exclude_articles = ["hobby drone", "shot down"]\n'))
     corpus = pl.DataFrame({"title": ["Air defence"], "text": ["Drones were shot down."]})
-    findings = [str(f) for f in lint_taxonomy(path, corpus)]
+    findings = [str(f) for f in lint_taxonomy(path.read_text(), path, corpus)]
     assert (f"{path}:6: info: topic drones: exclude_articles 'hobby drone' matches nothing "
             "in the 1 articles given") in findings
     assert not any("'shot down'" in f for f in findings)

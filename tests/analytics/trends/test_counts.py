@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 
 from analytics.contracts import schema
-from analytics.trends.counts import all_trends, topic_totals, topic_trends
+from analytics.trends.counts import all_trends, topic_trends
 
 
 def _articles():
@@ -37,9 +37,3 @@ def test_all_periods_and_empty():
     assert t.filter(pl.col("period") == "day").height == 16
     empty = topic_trends(_articles().head(0), _mentions().head(0), ["x"])
     assert empty.is_empty() and empty.schema == pl.Schema(schema.TOPIC_TRENDS)
-
-
-def test_totals():
-    tot = topic_totals(_articles(), _mentions(), ["x", "y"], {"x": "Ex"})
-    assert tot.select("topic_id", "label", "articles", "mentions", "share", "reach").rows() == [
-        ("x", "Ex", 2, 3, 2 / 3, 3), ("y", "y", 0, 0, 0.0, 0)]
