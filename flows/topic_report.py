@@ -21,10 +21,9 @@ from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary, run_summary
 from analytics.contracts.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.contracts.taxonomy import Taxonomy, load_taxonomy
-from analytics.ingest.pipeline import IngestResult, ingest, prepare_batch
+from analytics.ingest.pipeline import IngestResult, ingest, read_prepared
 from analytics.report.writer import ReportFiles, write_report
 from analytics.sources.batch import SourceBatch
-from analytics.sources.registry import read_source
 from analytics.store.articles import ArticleStore
 from analytics.store.derived import DerivedStore
 from analytics.themes.clustering import theme_trends
@@ -93,18 +92,17 @@ def load_sources_task(path: str) -> SourcesConfig:
       retries=SOURCE_RETRIES, retry_delay_seconds=SOURCE_RETRY_DELAYS)
 def read_source_task(source: Source, settings: Settings, validators: dict,
                      run_date: date) -> SourceBatch:
-    """One source's batch, normalised and deduplicated within the source
-    (``prepare_batch``). A transient failure raises ``TransientSourceError`` while task
+    """One source's batch, read and normalised and deduplicated within the source
+    (``read_prepared``). A transient failure raises ``TransientSourceError`` while task
     retries remain (only this source is read again); after the last one the failed batch
     is returned, so the report still comes out and names the failing source."""
-    read = read_source(source, settings, validators=validators)
-    batch = prepare_batch(read, run_date=run_date, settings=settings)
+    batch = read_prepared(source, settings, run_date=run_date, validators=validators)
     log = get_run_logger()
     level = log.warning if batch.status != "ok" else log.info
     worker = _dask_worker()
     level(
         "source %s (%s): %s, %d rows read, %d parsed, %d quarantined%s%s",
-        batch.source, batch.kind, batch.status, batch.rows_read, read.parsed.height,
+        batch.source, batch.kind, batch.status, batch.rows_read, batch.rows_parsed,
         batch.quarantine.height, f" - {batch.message}" if batch.message else "",
         f" (on Dask worker {worker})" if worker else "",
     )

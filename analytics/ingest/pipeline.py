@@ -15,11 +15,14 @@ import polars as pl
 
 from analytics.contracts import schema
 from analytics.contracts.run_summary import SourceOutcome
-from analytics.contracts.sources_config import Settings
+from analytics.contracts.sources_config import Settings, Source
 from analytics.ingest.dates import apply_date_policy
 from analytics.ingest.near_duplicates import mark_near_duplicates
 from analytics.ingest.normalize import split_exact_duplicates, to_articles
 from analytics.sources.batch import SourceBatch
+from analytics.sources.http_fetch import Fetcher
+from analytics.sources.registry import read_source
+from analytics.sources.web import Validators
 from analytics.store.articles import ArticleStore
 
 
@@ -71,7 +74,17 @@ def prepare_batch(batch: SourceBatch, *, run_date: date, settings: Settings) -> 
     light = dups.with_columns(text=pl.lit(None, pl.String), title=pl.lit(None, pl.String),
                               metadata=pl.lit(None, pl.String))
     return replace(batch, parsed=batch.parsed.clear(), articles=pl.concat([firsts, light]),
-                   quarantine=pl.concat([batch.quarantine, bad]))
+                   quarantine=pl.concat([batch.quarantine, bad]),
+                   rows_parsed=batch.parsed.height)
+
+
+def read_prepared(source: Source, settings: Settings, *, run_date: date,
+                  validators: Validators | None = None,
+                  fetcher: Fetcher | None = None) -> SourceBatch:
+    """One source's shard: read (``read_source``: a source that cannot be read becomes a
+    failed batch) and prepared (``prepare_batch``), where it is read."""
+    read = read_source(source, settings, fetcher=fetcher, validators=validators)
+    return prepare_batch(read, run_date=run_date, settings=settings)
 
 
 def _articles_of(batch: SourceBatch) -> pl.DataFrame:

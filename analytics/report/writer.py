@@ -24,6 +24,7 @@ from matplotlib.transforms import Bbox
 from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary
 from analytics.report import chart_registry, charts
+from analytics.report.csv_tables import csv_ready
 from analytics.report.data import ReportData
 from analytics.report.layout import page_chart
 from analytics.report.markdown import summary_markdown
@@ -130,19 +131,6 @@ def _checked(df: pl.DataFrame | None, name: str) -> pl.DataFrame:
     if name == "claims" and "actor" not in df.columns:  # optional: claims before actors
         df = df.with_columns(actor=pl.lit(None, pl.String))
     return schema.validate(df, name, columns=NEEDS[name], reader="the report")
-
-
-def csv_ready(df: pl.DataFrame) -> pl.DataFrame:
-    """``df`` with list columns joined by "; " and structs as JSON, so CSV can hold it."""
-    cols = []
-    for name, dtype in df.schema.items():
-        if isinstance(dtype, pl.List | pl.Array):
-            cols.append(pl.col(name).cast(pl.List(pl.String)).list.join("; ").alias(name))
-        elif isinstance(dtype, pl.Struct):
-            cols.append(pl.col(name).struct.json_encode().alias(name))
-        else:
-            cols.append(pl.col(name))
-    return df.select(cols)
 
 
 def _write_tables(folder: Path, frames: Mapping[str, pl.DataFrame]):

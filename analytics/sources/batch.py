@@ -26,8 +26,10 @@ class SourceBatch:
     http_validators: dict = field(default_factory=dict)  # url -> (etag, last_modified)
     transient: bool = False  # failed only on faults worth retrying later (timeouts, 5xx)
     # Set by ingest.prepare_batch: the rows as ARTICLES, duplicates within the source
-    # kept without text (their keys still count); ``parsed`` is then emptied.
+    # kept without text (their keys still count); ``parsed`` is then emptied, and
+    # ``rows_parsed`` keeps how many rows it held.
     articles: pl.DataFrame | None = None
+    rows_parsed: int = 0
 
 
 PARSED_RAW = {**schema.PARSED, "date_raw": pl.String}

@@ -78,3 +78,16 @@ def test_unprepared_and_prepared_batches_give_the_same_store(tmp_path):
     ingest([prepare_batch(b, run_date=RUN, settings=SETTINGS) for b in _batches()], prepared,
            run_date=RUN, settings=SETTINGS)
     assert_frame_equal(plain.read(), prepared.read())
+
+
+def test_read_prepared_reads_and_prepares_one_source(tmp_path):
+    from analytics.contracts.sources_config import Settings, Source
+    from analytics.ingest.pipeline import read_prepared
+
+    (tmp_path / "a.txt").write_text("date 2025-06-05\nAllies agreed on air defence.\n")
+    (tmp_path / "b.txt").write_text("date 2025-99-99\nA date that cannot be.\n")
+    batch = read_prepared(Source("f", "folder", path=tmp_path), Settings(),
+                          run_date=date(2025, 6, 6))
+    assert batch.rows_parsed == 2 and batch.parsed.height == 0
+    assert batch.articles is not None and batch.articles.height == 1
+    assert batch.quarantine.height == 1 and "b.txt" in batch.quarantine["location"][0]

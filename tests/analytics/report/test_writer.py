@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 
 from analytics.contracts import schema
-from analytics.report.writer import ReportFiles, csv_ready, write_report
+from analytics.report.csv_tables import csv_ready
+from analytics.report.writer import ReportFiles, write_report
 from tests import helpers as h
 
 # title, topics, emerging topics, 3 topic charts (totals, trends, share), share by source,
