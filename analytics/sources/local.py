@@ -112,14 +112,18 @@ def _jsonl_records(text: str, loc: str):
         where = f"{loc}:{n}"
         try:
             obj = json.loads(line)
+            if not isinstance(obj, dict):
+                yield where, f"expected a JSON object, got {type(obj).__name__}"
+                continue
+            record = {k: (v if v is None or isinstance(v, str) else json.dumps(v)
+                          if isinstance(v, dict | list) else str(v)) for k, v in obj.items()}
         except json.JSONDecodeError as exc:
             yield where, f"invalid JSON: {exc.msg} at column {exc.colno}"
             continue
-        if not isinstance(obj, dict):
-            yield where, f"expected a JSON object, got {type(obj).__name__}"
+        except RecursionError:  # json recurses per nesting level; one line must not sink the file
+            yield where, "invalid JSON: nested too deeply"
             continue
-        yield where, {k: (v if v is None or isinstance(v, str) else json.dumps(v)
-                          if isinstance(v, dict | list) else str(v)) for k, v in obj.items()}
+        yield where, record
 
 
 def _table_frame(source: Source, settings: Settings) -> tuple[pl.DataFrame, list, int]:
