@@ -6,9 +6,10 @@ Layout (readable by polars, DuckDB or Spark without topicwatch, Hive-style)::
     data/quarantine/run_date=2025-06-05.parquet  rows rejected by that run
     data/http_state.parquet                      ETag/Last-Modified per fetched URL
     data/themes/run_date=2025-06-05.parquet      the themes of that run (for stable ids)
-    data/.lock                                   held by the run that writes
+    data/.lock                                   the lock object on an object store (a
+                                                 folder is locked with flock on itself)
 
-``data/`` is a folder or an fsspec URL such as ``s3://bucket/prefix`` (``storage.py``);
+``data/`` is a folder or an fsspec URL such as ``s3://bucket/prefix`` (``backends.py``);
 on an object store the paths this class returns are the filesystem's own
 (``bucket/prefix/articles/...``, for ``store.storage.fs``).
 

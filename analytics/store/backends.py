@@ -13,6 +13,7 @@ Neither makes several files atomic together: writers of a group write its stamp 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -64,7 +65,7 @@ def open_storage(root: str | Path) -> LocalStorage | ObjectStorage:
 
 
 class LocalStorage:
-    """A folder on a POSIX file system, locked with a lock file (``filelock``)."""
+    """A folder on a POSIX file system, locked with ``flock`` on the folder itself."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -105,8 +106,43 @@ class LocalStorage:
 
     @contextlib.contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """Hold the lock file ``.lock``, waiting up to ``timeout`` seconds for it."""
+        """Hold the store's lock, waiting up to ``timeout`` seconds for it.
+
+        The lock is an ``flock`` on the store folder itself, not on a file inside it: a
+        lock file can be deleted while held, and the next run would then lock a fresh file
+        and write beside the first (rows lost). Where a file system cannot lock a folder,
+        the lock file ``.lock`` (``filelock``) is used instead.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            locked = self._flock(fd, timeout)
+            if locked:
+                yield
+        finally:
+            os.close(fd)  # releases the lock
+        if not locked:
+            with self._file_lock(timeout):
+                yield
+
+    def _flock(self, fd: int, timeout: float) -> bool:
+        """Lock the folder ``fd``; False where the file system cannot lock a folder."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreLockedError(
+                        f"{self.root}: another topicwatch run holds the lock "
+                        f"(waited {timeout:.0f} s)") from None
+                time.sleep(min(_LOCK_POLL, max(deadline - time.monotonic(), 0.01)))
+            except OSError:  # e.g. ENOLCK, EBADF on some network file systems
+                return False
+
+    @contextlib.contextmanager
+    def _file_lock(self, timeout: float) -> Iterator[None]:
         lock = FileLock(str(self.root / LOCK))
         try:
             lock.acquire(timeout=timeout)
