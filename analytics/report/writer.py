@@ -86,6 +86,7 @@ def write_report(
     charts in a forked process while the PDF is drawn (same files either way).
     """
     out_dir = Path(out_dir)
+    atomic.remove_stale_temps(out_dir)  # of a report killed mid-write; live writers' stay
     frames = {name: _checked(tables.get(name), name) for name in REPORT_TABLES}
     extras = {name: _checked(tables.get(name), name) for name in schema.REPORT_EXTRAS}
     order = charts.topic_order(

@@ -55,7 +55,7 @@ class ArticleStore:
             yield
 
     def _remove_stale_temps(self) -> None:
-        """Delete temporary files a killed writer left; safe because we hold the lock."""
+        """Delete temporary files killed writers left (never those of live writers)."""
         self.storage.remove_temps()
 
     def partition(self, month: str) -> PurePath:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal, TypedDict
@@ -16,6 +19,12 @@ from typing import Literal, TypedDict
 import polars as pl
 
 TMP_SUFFIX = ".tmp"
+# A temporary file names its writer: ".<dest>.tw-<host>-<pid>-<random>.tmp". Only such
+# files are ever cleaned, and only when provably stale: its process is dead on this host,
+# or it is older than STALE_AFTER (a writer on another host, e.g. a Dask worker).
+_HOST = re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "host"
+_OWNED = re.compile(r"^\..+\.tw-(?P<host>[A-Za-z0-9._]+)-(?P<pid>\d+)-[a-z0-9_]+\.tmp$")
+STALE_AFTER = 3600.0  # seconds
 # mkstemp creates files readable by the owner only; a written file gets the mode an open()
 # would give it (0666 less the umask), so reports and the store stay readable by others
 # as the user's umask intends. Read once, at import: os.umask can only be read by setting it.
@@ -39,7 +48,8 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; on success it replaces ``dest``."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=TMP_SUFFIX, dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.tw-{_HOST}-{os.getpid()}-",
+                               suffix=TMP_SUFFIX, dir=dest.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -73,3 +83,39 @@ def write_with(dest: str | Path, writer: Callable[[Path], object]) -> Path:
 def write_parquet(df: pl.DataFrame, dest: str | Path) -> Path:
     """Write ``df`` as Parquet atomically (zstd, statistics on)."""
     return write_with(dest, lambda tmp: df.write_parquet(tmp, **PARQUET_OPTIONS))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
+    """Whether ``path`` is a temporary file of ours whose writer is gone: its process is
+    dead on this host, or it is older than ``STALE_AFTER``. A file not named by
+    ``atomic_path`` (a user's ``.notes.tmp``) is never stale."""
+    m = _OWNED.match(path.name)
+    if m is None:
+        return False
+    if m["host"] == _HOST and not _alive(int(m["pid"])):
+        return True
+    try:
+        age = (now if now is not None else time.time()) - path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return age > STALE_AFTER
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete the stale temporary files (``is_stale_temp``) under ``folder``; their count."""
+    removed = 0
+    for tmp in Path(folder).rglob(f".*{TMP_SUFFIX}"):
+        if tmp.is_file() and is_stale_temp(tmp):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed

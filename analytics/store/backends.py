@@ -156,9 +156,9 @@ class LocalStorage:
             lock.release()
 
     def remove_temps(self) -> None:
-        """Delete temporary files a killed writer left (call it holding the lock)."""
-        for tmp in self.root.rglob(f".*{atomic.TMP_SUFFIX}"):
-            tmp.unlink(missing_ok=True)
+        """Delete the temporary files killed writers left (``atomic.is_stale_temp``);
+        those of writers still at work, and files not ours, stay."""
+        atomic.remove_stale_temps(self.root)
 
 
 class ObjectStorage:
