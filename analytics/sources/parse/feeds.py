@@ -120,6 +120,8 @@ def check_xml(xml: str) -> tuple[str | None, str | None]:
         if _DECLARATIONS.search(xml):
             return "hostile XML rejected: DTD or entity declaration in a malformed document", None
         return None, f"malformed XML: {exc}"
+    except ValueError as exc:  # expat refuses some declarations ("multi-byte encodings")
+        return None, f"malformed XML: {exc}"
     return None, None
 
 

@@ -34,6 +34,14 @@ _CP1252_TO_BYTE = {
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u00a0-\u00bf"
                        + "".join(sorted(chr(c) for c in _CP1252_TO_BYTE)) + "]")
 _SLOW_REPAIR_LIMIT = 1_000_000  # characters; str.translate costs ~0.1 us per character
+# XML 1.0 appendix F: without a byte-order mark, the first bytes of "<?xml" (or of any
+# "<" that starts a document) give the width and byte order of UTF-16 and UTF-32.
+_XML_START = (
+    (b"\x00\x00\x00\x3c", "utf-32-be"),
+    (b"\x3c\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x3c\x00", "utf-16-be"),
+    (b"\x3c\x00", "utf-16-le"),
+)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
@@ -121,6 +129,12 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _done(data[len(bom) :].decode(encoding, errors="replace"), encoding)
+    for start, encoding in _XML_START:
+        if data.startswith(start):
+            try:
+                return _done(data.decode(encoding), encoding)
+            except UnicodeDecodeError:
+                return _done(data.decode(encoding, errors="replace"), encoding)
     candidates = []
     name = _codec_name(declared)
     # A UTF-16/32 label on bytes without a BOM was read as ASCII, so the label is wrong.
