@@ -202,7 +202,9 @@ def parse_feed(
         resolve_relative_uris=False,
     )
     bozo = str(parsed.get("bozo_exception", "")) if parsed.get("bozo") else ""
-    if not parsed.entries and (bozo or not parsed.get("version")):
+    # The status follows what was recovered, not the parser's error flag alone: a channel
+    # read with no items (an "&hellip;" in its title) is degraded with 0 rows, not rejected.
+    if not parsed.entries and not parsed.get("version"):
         return rejected(source, location, f"not a parseable feed: {bozo or 'no RSS/Atom root'}",
                          **extra)
 
