@@ -34,6 +34,10 @@ _CP1252_TO_BYTE = {
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u00a0-\u00bf"
                        + "".join(sorted(chr(c) for c in _CP1252_TO_BYTE)) + "]")
 _SLOW_REPAIR_LIMIT = 1_000_000  # characters; str.translate costs ~0.1 us per character
+_EAST_ASIAN = frozenset({  # codecs.lookup() names
+    "big5", "big5hkscs", "cp932", "cp949", "cp950", "euc_jis_2004", "euc_jp", "euc_kr",
+    "gb18030", "gb2312", "gbk", "johab", "shift_jis", "shift_jis_2004",
+})
 # XML 1.0 appendix F: without a byte-order mark, the first bytes of "<?xml" (or of any
 # "<" that starts a document) give the width and byte order of UTF-16 and UTF-32.
 _XML_START = (
@@ -151,11 +155,21 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
     except UnicodeDecodeError:
         lossy = data.decode("utf-8", errors="replace")
     # Valid multi-byte sequences beside the bad bytes mean UTF-8 with some corruption:
-    # a single-byte guess would garble every correct character to save a few bad ones.
-    if not _has_valid_multibyte(lossy) and (name := _detect(data)) is not None:
+    # a single-byte guess would garble every correct character to save a few bad ones. A
+    # multi-byte East Asian encoding that decodes cleanly is taken all the same when the
+    # lossy UTF-8 holds more replacements than valid characters: its "valid" ones are
+    # byte pairs of that encoding that happen to form UTF-8.
+    name = _detect(data)
+    if name is not None and (not _has_valid_multibyte(lossy)
+                             or (name in _EAST_ASIAN and _mostly_replaced(lossy))):
         return _done(data.decode(name), name)
     return _done(lossy, "utf-8")
 
 
 def _has_valid_multibyte(text: str) -> bool:
     return any(ord(c) > 127 and c != REPLACEMENT for c in text)
+
+
+def _mostly_replaced(text: str) -> bool:
+    valid = sum(1 for c in text if ord(c) > 127 and c != REPLACEMENT)
+    return text.count(REPLACEMENT) > valid

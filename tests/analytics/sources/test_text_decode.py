@@ -78,3 +78,28 @@ def test_arbitrary_bytes_always_give_valid_text_that_survives_parquet(tmp_path: 
     frame = pl.DataFrame({"text": texts})
     frame.write_parquet(tmp_path / "t.parquet")
     assert_frame_equal(pl.read_parquet(tmp_path / "t.parquet"), frame)
+
+
+EAST_ASIAN = {
+    "big5": "北約國防部長會議在布魯塞爾舉行，各國同意提高國防開支至國內生產總值的百分之五。",
+    "euc_kr": "북대서양조약기구 국방장관 회의가 브뤼셀에서 열렸으며 회원국들은 국방비를 늘리기로 합의했다.",
+    "gb2312": "北约国防部长会议在布鲁塞尔举行，各国同意将国防开支提高到国内生产总值的百分之五。",
+    "shift_jis": "北大西洋条約機構の国防相会合がブリュッセルで開かれ、加盟国は国防費の引き上げで合意した。",
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(EAST_ASIAN))
+def test_undeclared_east_asian_text_is_detected_not_replaced(encoding):
+    """Issue 16, case 12: detection was skipped whenever the lossy UTF-8 decode held any
+    valid multi-byte character, and these came out with dozens of U+FFFD."""
+    text = EAST_ASIAN[encoding]
+    decoded = decode_bytes(text.encode(encoding))
+    assert decoded.replacements == 0 and decoded.text == text
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8():
+    text = "Київ: ППО збила ракети над містом. " * 4
+    raw = text.encode()
+    decoded = decode_bytes(raw[:40] + b"\xff" + raw[40:])
+    assert decoded.encoding == "utf-8" and decoded.replacements == 1
+    assert decoded.text.replace("\ufffd", "") == text
