@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_SKIP = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "noscript", "template", "object",
-    "embed", "applet", "svg", "math", "head",
+_SKIP = frozenset({  # elements whose contents are code, styling or markup, not text
+    "script", "style", "iframe", "frameset", "noscript", "template", "svg", "math", "head",
 })
+# Void elements have no contents: dropped, they must not start skipping (text after an
+# <embed> or a <frame> was lost). <object> and <applet> hold fallback content, which is
+# text meant for the reader; their <param>s carry none.
+_VOID = frozenset({"embed", "frame", "param", "source", "track", "img", "input", "wbr"})
 _BLOCK = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
@@ -30,6 +33,8 @@ class _TextCollector(HTMLParser):
         self.skip_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _VOID:
+            return
         if tag in _SKIP:
             self.skip_depth += 1
         elif tag in _BLOCK:

@@ -230,6 +230,10 @@ def test_impossible_entry_date_is_null_not_rolled_over() -> None:
         ("&lt;script&gt;alert(1)&lt;/script&gt;Escaped", "Escaped"),
         ("a < b and c > d", "a < b and c > d"),
         ("", ""),
+        # Issue 16, case 13: void elements dropped all the text after them.
+        ("<p>Before <embed src=x> after embed.</p>", "Before after embed."),
+        ("<p>a</p><frame src=x>After frame.", "a\nAfter frame."),
+        ("<object data=x><param name=a value=b>Fallback text, unclosed", "Fallback text, unclosed"),
     ],
 )
 def test_html_to_text(html: str, text: str) -> None:
