@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
+import stat
 from pathlib import Path
 
 from analytics.contracts.sources_config import KIND_RULES, Source
@@ -43,11 +45,37 @@ def source_path(source: Source) -> Path:
 
 
 def folder_files(source: Source) -> list[Path]:
-    """Files matching the source's include globs (recursive), minus excludes, sorted."""
+    """Regular files matching the source's include globs (recursive), minus excludes,
+    sorted; what else matches is in ``unreadable_entries``."""
+    return [p for p in _matches(source) if p.is_file()]
+
+
+def unreadable_entries(source: Source) -> list[tuple[Path, str]]:
+    """Entries matching the globs that are not regular files (dangling or looping symbolic
+    links, FIFOs, sockets, devices), each with why it is not read: reading a FIFO would
+    block the run, and an entry skipped silently would be lost from the accounting."""
+    return [(p, why) for p in _matches(source) if (why := _unreadable(p)) is not None]
+
+
+def _matches(source: Source) -> list[Path]:
     base = source_path(source)
     found: set[Path] = set()
     for pattern in source.include or KIND_RULES[source.kind].default_globs:
-        found.update(p for p in base.glob(pattern) if p.is_file())
+        found.update(base.glob(pattern))
     for pattern in source.exclude:
         found.difference_update(base.glob(pattern))
     return sorted(found)
+
+
+def _unreadable(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop: not read"
+        if path.is_symlink():
+            return "dangling symbolic link (its target does not exist): not read"
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    return "not a regular file (a FIFO, socket or device): not read"

@@ -22,6 +22,7 @@ from analytics.sources.files import (
     looks_binary,
     read_capped,
     source_path,
+    unreadable_entries,
 )
 from analytics.sources.parse.article_files import (
     ArticleParseError,
@@ -38,7 +39,9 @@ def read_folder(source: Source, settings: Settings) -> SourceBatch:
     base = source_path(source)
     if not base.is_dir():
         return failed_batch(source, "folder not found", str(base))
-    rows, bad = [], []
+    rows: list[dict] = []
+    unread = unreadable_entries(source)
+    bad = [(source.id, str(path), why) for path, why in unread]
     files = folder_files(source)
     for path in files:
         loc = str(path)
@@ -69,7 +72,8 @@ def read_folder(source: Source, settings: Settings) -> SourceBatch:
         })
     parsed = _finish(pl.DataFrame(rows, schema={k: pl.String for k in PARSED_RAW}), source)
     status = "degraded" if bad else "ok"
-    return SourceBatch(source.id, "folder", parsed, quarantine_frame(bad), len(files), status)
+    entries = len(files) + len(unread)
+    return SourceBatch(source.id, "folder", parsed, quarantine_frame(bad), entries, status)
 
 
 def _csv_records(text: str, loc: str, delimiter: str):

@@ -16,7 +16,7 @@ import polars as pl
 
 from analytics.contracts.sources_config import Settings, Source
 from analytics.sources.batch import PARSED_RAW, SourceBatch, quarantine_frame
-from analytics.sources.files import folder_files, read_capped
+from analytics.sources.files import folder_files, read_capped, unreadable_entries
 from analytics.sources.http_fetch import FetchConfig, Fetcher, HttpFetcher
 from analytics.sources.parse.feeds import parse_feed
 from analytics.sources.parse.html_pages import extract_page
@@ -67,6 +67,9 @@ class _Collector:
         self.transient_failures = 0
         self.degraded = False
         self.validators: Validators = {}
+        if source.path is not None and source.path.is_dir():
+            for path, why in unreadable_entries(source):  # never opened: a FIFO blocks
+                self.fail(str(path), why)
 
     def fail(self, location: str, reason: str, *, transient: bool = False) -> None:
         self.failures += 1

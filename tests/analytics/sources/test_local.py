@@ -1,10 +1,18 @@
 import gzip
+import os
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from analytics.contracts.sources_config import Settings, SourcesError, load_sources, parse_sources
+from analytics.contracts.sources_config import (
+    Settings,
+    Source,
+    SourcesError,
+    load_sources,
+    parse_sources,
+)
 from analytics.ingest.pipeline import ingest
 from analytics.sources.local import read_folder, read_table
 from analytics.sources.registry import read_source
@@ -149,3 +157,33 @@ def test_settings_dask_address():
                         '[[source]]\nid = "x"\nkind = "folder"\npath = "."\n', "s.toml")
     assert cfg.settings.dask_address == "tcp://127.0.0.1:8786"
 
+
+
+def _odd_entries(folder, suffix):
+    (folder / f"dangling{suffix}").symlink_to(folder / f"nowhere{suffix}")
+    (folder / f"loop1{suffix}").symlink_to(folder / f"loop2{suffix}")
+    (folder / f"loop2{suffix}").symlink_to(folder / f"loop1{suffix}")
+    os.mkfifo(folder / f"pipe{suffix}")
+
+
+@pytest.mark.timeout(30)  # a FIFO that is opened blocks the reader for ever
+def test_links_and_fifos_in_a_folder_are_quarantined_with_a_reason(tmp_path):
+    """Issue 16, case 7: they were skipped silently, outside the accounting."""
+    (tmp_path / "a.txt").write_text("date 2025-06-05\nAllies agreed on air defence.\n")
+    _odd_entries(tmp_path, ".txt")
+    batch = read_folder(Source("f", "folder", path=tmp_path), Settings())
+    assert batch.rows_read == batch.parsed.height + batch.quarantine.height == 5
+    reasons = dict(zip((Path(p).name for p in batch.quarantine["location"]),
+                       batch.quarantine["reason"], strict=True))
+    assert reasons["dangling.txt"].startswith("dangling symbolic link")
+    assert reasons["loop1.txt"].startswith("symbolic link loop")
+    assert reasons["pipe.txt"].startswith("not a regular file")
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_among_feed_files_is_not_opened(tmp_path):
+    from analytics.sources.web import read_feed
+
+    _odd_entries(tmp_path, ".xml")
+    batch = read_feed(Source("feeds", "feed", path=tmp_path), Settings())
+    assert batch.rows_read == batch.quarantine.height == 4 and batch.parsed.height == 0
