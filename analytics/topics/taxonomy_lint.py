@@ -1,4 +1,4 @@
-"""Lint a taxonomy: overlapping phrases between topics and phrases that match nothing.
+"""Lint a taxonomy: overlapping phrases, phrases that match nothing, confusable characters.
 
 Errors that make a taxonomy unusable (bad TOML, duplicate ids, empty phrase lists,
 invalid regexes) are raised by ``parse_taxonomy`` already; this module finds what is
@@ -7,6 +7,7 @@ legal but probably unintended. Each finding names the file, line, topic and phra
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,12 +87,40 @@ def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> 
     return findings
 
 
+_INVISIBLE = {"\u200b": "ZERO WIDTH SPACE", "\u200c": "ZERO WIDTH NON-JOINER",
+              "\u200d": "ZERO WIDTH JOINER", "\u2060": "WORD JOINER",
+              "\ufeff": "ZERO WIDTH NO-BREAK SPACE", "\u00ad": "SOFT HYPHEN"}
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")  # letters of these look alike
+
+
+def _scripts(word: str) -> set[str]:
+    names = (unicodedata.name(c, "") for c in word if c.isalpha())
+    return {s for n in names for s in _SCRIPTS if n.startswith(s + " ")}
+
+
+def confusable_phrases(taxonomy: Taxonomy, text: str) -> list[Finding]:
+    """Phrases holding invisible characters, or a word mixing Latin, Cyrillic and Greek
+    letters ("аir" with a Cyrillic "а"): they look right and match nothing."""
+    findings = []
+    for topic in taxonomy.topics:
+        for phrase in (*topic.all_phrases, *topic.exclude, *topic.exclude_articles):
+            hidden = sorted({name for c, name in _INVISIBLE.items() if c in phrase})
+            mixed = [w for w in phrase.split() if len(_scripts(w)) > 1]
+            why = ([f"holds an invisible {', '.join(hidden)}"] if hidden else []) + [
+                f"mixes {' and '.join(sorted(_scripts(w)))} letters in {w!r}" for w in mixed]
+            if why:
+                findings.append(Finding(
+                    "warning", taxonomy.path, _where(text, taxonomy, topic.id, phrase),
+                    topic.id, f"phrase {phrase!r} " + "; ".join(why)))
+    return findings
+
+
 def lint_taxonomy(text: str, path: str | Path,
                   articles: pl.DataFrame | None = None) -> list[Finding]:
     """All findings for the taxonomy ``text`` read from ``path`` (named in each finding);
     raises ``TaxonomyError`` if it is invalid."""
     taxonomy = parse_taxonomy(text, str(path))
-    findings = overlapping_phrases(taxonomy, text)
+    findings = overlapping_phrases(taxonomy, text) + confusable_phrases(taxonomy, text)
     if articles is not None:
         findings += unmatched_phrases(taxonomy, text, articles)
     return findings

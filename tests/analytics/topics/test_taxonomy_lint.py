@@ -49,3 +49,17 @@ def test_unmatched_exclude_articles_phrases_are_reported(tmp_path):
     assert (f"{path}:6: info: topic drones: exclude_articles 'hobby drone' matches nothing "
             "in the 1 articles given") in findings
     assert not any("'shot down'" in f for f in findings)
+
+
+def test_confusable_characters_in_phrases_are_warned(tmp_path):
+    """Issue 16, case 7: a Cyrillic letter in a Latin word or a zero-width space makes a
+    phrase that looks right and matches nothing."""
+    path = tmp_path / "tax.toml"
+    path.write_text('[[topic]]\nid = "air"\nlabel = "Air"\n'
+                    'phrases = ["\u0430ir defence", "patriot\u200b missile", "Київ", "air raid"]\n',
+                    encoding="utf-8")
+    findings = [str(f) for f in lint_taxonomy(path.read_text(encoding="utf-8"), path)]
+    assert any("mixes CYRILLIC and LATIN letters in '\u0430ir'" in f for f in findings)
+    assert any("invisible ZERO WIDTH SPACE" in f for f in findings)
+    assert len(findings) == 2  # an all-Cyrillic word and a plain phrase are fine
+    assert all(f.startswith(f"{path}:4: warning: topic air:") for f in findings)
