@@ -129,6 +129,7 @@ def ingest(
     quarantine = pl.concat([b.quarantine for b in batches]) if batches else \
         schema.empty("quarantine")
     with store.lock():
+        damaged = store.set_aside_damaged()
         earlier = store.read(["article_id", "content_hash", "ingested_on"]).filter(
             pl.col("ingested_on") < run_date)
         firsts, dups = split_exact_duplicates(articles, earlier)
@@ -142,7 +143,7 @@ def ingest(
         store.write_http_state({u: v for b in batches for u, v in b.http_validators.items()})
     outcomes = tuple(
         SourceOutcome(b.source, b.kind, b.status, b.rows_read, b.message) for b in batches
-    )
+    ) + tuple(SourceOutcome("store", "store", "degraded", 0, m) for m in damaged)
     return IngestResult(
         rows_read=sum(b.rows_read for b in batches),
         new=firsts.height,

@@ -21,6 +21,8 @@ inputs again) adds what is missing, because ids make ingestion idempotent.
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path, PurePath
@@ -31,6 +33,8 @@ from analytics.contracts import schema
 from analytics.store.backends import StoreLockedError, open_storage
 
 __all__ = ["PART", "ArticleStore", "StoreLockedError"]
+
+log = logging.getLogger(__name__)
 
 PART = "part-0.parquet"
 
@@ -57,6 +61,25 @@ class ArticleStore:
     def _remove_stale_temps(self) -> None:
         """Delete temporary files killed writers left (never those of live writers)."""
         self.storage.remove_temps()
+
+    def set_aside_damaged(self) -> list[str]:
+        """Move every partition whose Parquet cannot be read to ``damaged/`` (call it
+        holding the lock); one message per partition, naming it and where it went. The
+        run goes on without it, and its articles are stored again when their sources are
+        read again (their ids are no longer in the store)."""
+        messages = []
+        for part in self.partitions():
+            try:
+                self.storage.check_parquet(part)
+            except Exception as exc:  # polars and fsspec raise several kinds here
+                dest = (self.root / "damaged" / part.parent.name
+                        / f"{part.stem}.{time.strftime('%Y%m%dT%H%M%S')}.parquet")
+                self.storage.move(part, dest)
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                messages.append(f"{part}: damaged ({reason}); moved to {dest}, its articles "
+                                "are stored again when their sources are read again")
+                log.warning("%s", messages[-1])
+        return messages
 
     def partition(self, month: str) -> PurePath:
         """The file of one publication month (``"YYYY-MM"``), whether it exists or not."""
@@ -119,11 +142,18 @@ class ArticleStore:
         return self.storage.write_parquet(rows.sort("source", "location"), path)
 
     def read_http_state(self) -> dict[str, tuple[str | None, str | None]]:
-        """url -> (etag, last_modified) remembered from earlier fetches."""
+        """url -> (etag, last_modified) remembered from earlier fetches; a damaged state
+        file is logged and read as empty (every URL is fetched in full once)."""
         if not self.storage.exists(self.http_state_path):
             return {}
-        df = self.storage.read_parquet([self.http_state_path])
-        return {u: (e, m) for u, e, m in df.select("url", "etag", "last_modified").iter_rows()}
+        try:
+            df = self.storage.read_parquet([self.http_state_path])
+            rows = df.select("url", "etag", "last_modified").iter_rows()
+            return {u: (e, m) for u, e, m in rows}
+        except Exception as exc:  # a cache: never worth failing the run over
+            log.warning("%s: unreadable (%s); fetching every URL in full",
+                        self.http_state_path, str(exc).splitlines()[0] if str(exc) else exc)
+            return {}
 
     def write_http_state(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
         """Merge ``validators`` into the remembered HTTP state."""
@@ -146,7 +176,14 @@ class ArticleStore:
         """The themes of the latest run before ``run_date``, if any."""
         earlier = [p for p in self.storage.glob(self.themes_dir, "run_date=*.parquet")
                    if p.stem.split("=", 1)[1] < run_date.isoformat()]
-        return self.storage.read_parquet(earlier[-1:]) if earlier else None
+        if not earlier:
+            return None
+        try:
+            return schema.validate(self.storage.read_parquet(earlier[-1:]), "themes")
+        except Exception as exc:  # then theme ids start afresh, as on a first run
+            log.warning("%s: unreadable (%s); theme ids start afresh", earlier[-1],
+                        str(exc).splitlines()[0] if str(exc) else exc)
+            return None
 
 
 def _month(partition: PurePath) -> str:

@@ -104,6 +104,14 @@ class LocalStorage:
     def remove(self, path: PurePath) -> None:
         Path(path).unlink(missing_ok=True)
 
+    def check_parquet(self, path: PurePath) -> None:
+        """Raise unless ``path`` has a readable Parquet footer (a truncated file has none)."""
+        pl.read_parquet_schema(Path(path))
+
+    def move(self, src: PurePath, dest: PurePath) -> None:
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+
     @contextlib.contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
         """Hold the store's lock, waiting up to ``timeout`` seconds for it.
@@ -217,6 +225,14 @@ class ObjectStorage:
         if version is None:
             version = self.fs.modified(str(path)).isoformat()
         return {"size": info["size"], "version": str(version)}
+
+    def check_parquet(self, path: PurePath) -> None:
+        """Raise unless ``path`` has a readable Parquet footer (read by range, not whole)."""
+        with self.fs.open(str(path), "rb") as fh:
+            pl.read_parquet_schema(fh)
+
+    def move(self, src: PurePath, dest: PurePath) -> None:
+        self.fs.mv(str(src), str(dest))
 
     def remove(self, path: PurePath | str) -> None:
         with contextlib.suppress(FileNotFoundError):
