@@ -12,7 +12,6 @@ import io
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
 
@@ -23,7 +22,12 @@ import polars as pl
 
 from analytics.contracts import schema
 from analytics.sources.parse.html_text import html_to_text
-from analytics.sources.parse.parse_result import ParseResult, open_document, rejected
+from analytics.sources.parse.parse_result import (
+    ParseResult,
+    decoding,
+    open_document,
+    rejected,
+)
 
 MAX_FEED_BYTES = 20 * 2**20
 
@@ -173,12 +177,11 @@ def parse_feed(
     content or summary as plain text ("" when the entry has only a title). Entries with
     neither title nor text go to ``quarantine``.
     """
-    refused, decoded = open_document(data, source=source, location=location,
-                                     max_bytes=max_bytes, what="feed")
-    if refused is not None:
-        return refused
-    assert decoded is not None  # open_document decodes whatever it does not refuse
-    extra: dict[str, Any] = {"encoding": decoded.encoding, "replacements": decoded.replacements}
+    decoded = open_document(data, source=source, location=location, max_bytes=max_bytes,
+                            what="feed")
+    if isinstance(decoded, ParseResult):
+        return decoded
+    extra = decoding(decoded)
     # The text is re-encoded as UTF-8, so the declaration must say so.
     xml = _XML_DECL_ENCODING.sub(r"\1\2utf-8\2", decoded.text, count=1)
     xml = _HARMLESS_DOCTYPE.sub("", xml, count=1)

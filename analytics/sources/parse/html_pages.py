@@ -7,7 +7,7 @@ Text comes out as plain text, so scripts, iframes and ``on*`` handlers never rea
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
 import polars as pl
 import trafilatura
@@ -15,7 +15,12 @@ import trafilatura
 from analytics.contracts import schema
 from analytics.sources.parse.feeds import parse_date
 from analytics.sources.parse.html_text import has_markup, html_to_text, normalise_space
-from analytics.sources.parse.parse_result import ParseResult, open_document, rejected
+from analytics.sources.parse.parse_result import (
+    ParseResult,
+    decoding,
+    open_document,
+    rejected,
+)
 
 MAX_PAGE_BYTES = 20 * 2**20
 MIN_TEXT_CHARS = 100  # less is navigation or a teaser, not an article body
@@ -54,12 +59,11 @@ def extract_page(
     ``guid`` is null; ``url`` is the given URL (else the page's canonical URL). Pages too
     large, empty or without main text (``min_text_chars``) are quarantined (status "rejected").
     """
-    refused, decoded = open_document(html, source=source, location=location,
-                                     max_bytes=max_bytes, what="page")
-    if refused is not None:
-        return refused
-    assert decoded is not None  # open_document decodes whatever it does not refuse
-    extra: dict[str, Any] = {"encoding": decoded.encoding, "replacements": decoded.replacements}
+    decoded = open_document(html, source=source, location=location, max_bytes=max_bytes,
+                            what="page")
+    if isinstance(decoded, ParseResult):
+        return decoded
+    extra = decoding(decoded)
     try:
         doc = trafilatura.bare_extraction(
             decoded.text,

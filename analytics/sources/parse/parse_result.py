@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -33,12 +34,16 @@ def rejected(source: str, location: str, reason: str, **extra) -> ParseResult:
 
 
 def open_document(data: bytes, *, source: str, location: str, max_bytes: int,
-                  what: str) -> tuple[ParseResult | None, Decoded | None]:
-    """Size and emptiness checks, then decoding, shared by the feed and page parsers:
-    ``(rejection, None)`` for a document that yields nothing, else ``(None, decoded)``."""
+                  what: str) -> ParseResult | Decoded:
+    """Size and emptiness checks, then decoding, shared by the feed and page parsers: a
+    rejection (``ParseResult``) for a document that yields nothing, else the decoded text."""
     if len(data) > max_bytes:
-        reason = f"{what} too large: {len(data)} bytes > {max_bytes}"
-        return rejected(source, location, reason), None
+        return rejected(source, location, f"{what} too large: {len(data)} bytes > {max_bytes}")
     if not data.strip():
-        return rejected(source, location, f"empty {'document' if what == 'feed' else what}"), None
-    return None, decode_bytes(data, declared=sniff_declared(data))
+        return rejected(source, location, f"empty {'document' if what == 'feed' else what}")
+    return decode_bytes(data, declared=sniff_declared(data))
+
+
+def decoding(decoded: Decoded) -> dict[str, Any]:
+    """The ``ParseResult`` fields that say how the document was decoded."""
+    return {"encoding": decoded.encoding, "replacements": decoded.replacements}
