@@ -317,12 +317,14 @@ def explain(
                                  help="The article store (folder or URL)."),
     taxonomy: TaxonomyOpt = None,
 ) -> None:
-    """Print why an article counts for each topic: every phrase matched and its sentence."""
+    """Print why an article counts for each topic: every match, the cue (phrase, pattern
+    or rule) that fired, and its sentence."""
     taxonomy = taxonomy or defaults.default_taxonomy()
     import polars as pl
 
     from analytics.store.articles import ArticleStore
     from analytics.topics.claims import extract_claims
+    from analytics.topics.tagging import cue_of
     from analytics.topics.tagging import explain as explain_matches
 
     articles = ArticleStore(data_dir).read()
@@ -335,14 +337,15 @@ def explain(
     print(f"{art['title']}\n{art['url'] or art['location']}")
     if art["duplicate_of"]:
         print(f"near duplicate of {art['duplicate_of']}")
-    matches = explain_matches(art, load_taxonomy(taxonomy))
+    tax = load_taxonomy(taxonomy)
+    matches = explain_matches(art, tax)
     current = None
     for topic_id, phrase, sentence in matches:
         if topic_id != current:
             count = sum(m[0] == topic_id for m in matches)
             print(f"\n{topic_id} ({count} mentions)")
             current = topic_id
-        print(f"  [{phrase}] {sentence}")
+        print(f"  [{phrase}] by {cue_of(tax.topic(topic_id), phrase)}: {sentence}")
     if not matches:
         print("\nno topic of the taxonomy is mentioned")
     for claim in extract_claims(found).iter_rows(named=True):

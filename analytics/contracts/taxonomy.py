@@ -13,6 +13,7 @@ A taxonomy is TOML with one ``[[topic]]`` table per topic::
     exclude = ["nuclear power plant"]     # optional phrases that never count
     exclude_articles = ["hobby drone"]   # optional: the topic does not count in an
                                          # article whose document contains one of these
+    rules = ['negotiat* NEAR/6 (war | peace)']  # optional cue rules (see cue_rules)
 
 Phrases match case-insensitively on word boundaries; a space also matches a hyphen
 ("air defence" finds "air-defence"), the last word may take a plural ending, British
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.contracts.cue_rules import RuleError, compile_rule
 from analytics.contracts.toml_lines import line_of
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -38,6 +40,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 WORD_BOUNDARY = r"(?-u:\b)"
 _TOPIC_KEYS = {
     "id", "label", "description", "group", "phrases", "patterns", "exclude", "exclude_articles",
+    "rules",
 }
 # British spelling -> regex matching both spellings; applied per word.
 _SPELLINGS = {
@@ -70,15 +73,24 @@ class Topic:
     patterns: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     exclude_articles: tuple[str, ...] = ()  # phrases: the topic does not count in their article
+    rules: tuple[str, ...] = ()  # cue rules as written (cue_rules); compiled in ``cues``
 
     @property
     def all_phrases(self) -> tuple[str, ...]:
         return tuple(p for lang in sorted(self.phrases) for p in self.phrases[lang])
 
     @property
+    def cues(self) -> list[tuple[str, str]]:
+        """Every cue as ``(what it is, its regex)``: phrases, patterns and rules."""
+        return ([(f"phrase {p!r}", phrase_regex(p)) for p in self.all_phrases]
+                + [(f"pattern {p!r}", p) for p in self.patterns]
+                + [(f"rule {r!r}", compile_rule(r, phrase_regex)) for r in self.rules])
+
+    @property
     def alternation(self) -> str:
-        """The topic's phrases and patterns as one regex group, without flags or boundaries."""
-        return _group([phrase_regex(p) for p in self.all_phrases] + list(self.patterns))
+        """The topic's phrases, patterns and rules as one regex group, without flags or
+        boundaries."""
+        return _group([rx for _, rx in self.cues])
 
     @property
     def regex(self) -> str:
@@ -213,7 +225,13 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         patterns = raw.get("patterns", [])
         if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
             raise TaxonomyError(f"{where('patterns')}: must be a list of strings")
-        if not any(phrases.values()) and not patterns:
+        rules = _phrase_list(raw, "rules", where)
+        for r in rules:
+            try:
+                compile_rule(r, phrase_regex)
+            except RuleError as exc:
+                raise TaxonomyError(f"{where('rules')}: rule {r!r}: {exc}") from exc
+        if not any(phrases.values()) and not patterns and not rules:
             raise TaxonomyError(f"{where('phrases')}: empty pattern list (no phrases or patterns)")
         for p in patterns:
             err = check_regex(p)
@@ -230,6 +248,7 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
             patterns=tuple(patterns),
             exclude=tuple(exclude),
             exclude_articles=tuple(exclude_articles),
+            rules=tuple(rules),
         )
         err = check_regex(topic.regex)
         if err:

@@ -273,3 +273,12 @@ def explain(article: dict, taxonomy: Taxonomy) -> list[tuple[str, str, str]]:
             for phrase in phrases:
                 out.append((topic.id, phrase, " ".join(sentence.split())))
     return out
+
+
+def cue_of(topic: Topic, matched: str) -> str:
+    """Which of the topic's cues (phrase, pattern or rule, as ``Topic.cues`` names it)
+    matches the text ``matched`` whole: what ``explain`` shows as the reason."""
+    for name, rx in topic.cues:
+        if pl.select(pl.lit(matched).str.contains(rf"(?i)^(?:{rx})$")).item():
+            return name
+    return "a cue"

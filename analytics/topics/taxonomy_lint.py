@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.contracts.cue_rules import compile_rule
 from analytics.contracts.taxonomy import WORD_BOUNDARY, Taxonomy, parse_taxonomy, phrase_regex
 from analytics.contracts.toml_lines import line_of, value_line
 from analytics.topics.tagging import document
@@ -62,8 +63,11 @@ def overlapping_phrases(taxonomy: Taxonomy, text: str) -> list[Finding]:
     return findings
 
 
+_KEY_NAMES = {"": "", "rules": "rule ", "exclude_articles": "exclude_articles "}
+
+
 def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> list[Finding]:
-    """Phrases, patterns and ``exclude_articles`` phrases that match no article of
+    """Phrases, patterns, rules and ``exclude_articles`` phrases that match no article of
     ``articles`` (title, text)."""
     docs = articles.select(_doc=document(articles))
     findings = []
@@ -71,6 +75,8 @@ def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> 
         b = WORD_BOUNDARY
         items = [(p, rf"(?i){b}{phrase_regex(p)}{b}", "") for p in topic.all_phrases]
         items += [(p, rf"(?i){b}(?:{p}){b}", "") for p in topic.patterns]
+        items += [(r, rf"(?i){b}(?:{compile_rule(r, phrase_regex)}){b}", "rules")
+                  for r in topic.rules]
         items += [(p, rf"(?i){b}{phrase_regex(p)}{b}", "exclude_articles")
                   for p in topic.exclude_articles]
         found = docs.select(
@@ -81,7 +87,7 @@ def unmatched_phrases(taxonomy: Taxonomy, text: str, articles: pl.DataFrame) -> 
             if not hit:
                 findings.append(Finding(
                     "info", taxonomy.path, _where(text, taxonomy, topic.id, phrase, key),
-                    topic.id, f"{key + ' ' if key else ''}{phrase!r} matches nothing in the "
+                    topic.id, f"{_KEY_NAMES.get(key, key)}{phrase!r} matches nothing in the "
                     f"{articles.height} articles given",
                 ))
     return findings

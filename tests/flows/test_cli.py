@@ -55,7 +55,7 @@ def test_checks_and_explain(tmp_path):
     result = runner.invoke(app, ["explain", article_id[:8], "--data-dir", str(tmp_path / "data"),
                                  "--taxonomy", str(REPO / "seeds" / "taxonomy.toml")])
     assert result.exit_code == 0, result.output
-    assert "nuclear_deterrence" in result.output and "[Nuclear Planning Group]" in result.output
+    assert "nuclear_deterrence" in result.output and "[Nuclear Planning Group] by phrase 'Nuclear Planning Group'" in result.output
     assert "spending claim: 2% of GDP" in result.output
 
 

@@ -1,0 +1,120 @@
+"""Cue rules: proximity and co-occurrence within a sentence, compiled to one regex each.
+
+A rule is one term, or two terms joined by an operator::
+
+    negotiat* NEAR/6 (war | conflict | peace)     # within 6 words, either order
+    {percent} "of GDP" AND (defence | military)   # both in the same sentence
+    (ammunition | shells) NEAR/4 supplied
+
+A term is a word (``negotiat*`` takes any ending), a quoted phrase, ``{percent}`` (a
+share written "2%", "2.5 per cent", "two percent", "3 pc"), a sequence of these, or
+alternatives in parentheses separated by ``|``. Words follow the taxonomy's phrase rules
+(case, hyphens, plurals, British and American spellings). A rule never reaches across a
+sentence end, so each compiles to a plain regex that polars runs in Rust like a phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten"
+PERCENT = (
+    rf"(?:\d{{1,3}}(?:[.,]\d{{1,2}})?|(?:{_NUMBER_WORDS})(?:[\s-]+(?:and[\s-]+a[\s-]+half|"
+    r"point[\s-]+\w+))?)\s*(?:%|[\s-]*(?:per[\s-]*cent|percent|pct|pc)\b)"
+)
+# Between two words inside one sentence: no full stop, question or exclamation mark.
+# ASCII classes keep the regex a small DFA (a Unicode \w is many times slower); a
+# non-ASCII letter counts as a separator.
+_GAP = r"[^0-9A-Za-z_.!?\n]+"
+_WORD = r"[0-9A-Za-z_]+(?:[.'\-][0-9A-Za-z_]+)*"
+_SENTENCE_PART = r"(?:[^.!?\n]|[.!?]\S)"
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|(\|)|"([^"]*)"|(\{percent\})|(NEAR/(\d+))\b|(AND)\b|'
+                    r"([^\s()|\"{}]+))")
+MAX_NEAR = 20
+
+
+class RuleError(ValueError):
+    """A cue rule does not parse; the message says where and why."""
+
+
+def _tokens(rule: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(rule):
+        if rule[pos:].strip() == "":
+            break
+        m = _TOKEN.match(rule, pos)
+        if not m or m.end() == pos:
+            raise RuleError(f"cannot read {rule[pos:].strip()[:20]!r}")
+        pos = m.end()
+        if m.group(1):
+            out.append(("(", ""))
+        elif m.group(2):
+            out.append((")", ""))
+        elif m.group(3):
+            out.append(("|", ""))
+        elif m.group(4) is not None:
+            if not m.group(4).strip():
+                raise RuleError("empty quoted phrase")
+            out.append(("phrase", m.group(4)))
+        elif m.group(5):
+            out.append(("percent", ""))
+        elif m.group(6):
+            out.append(("near", m.group(7)))
+        elif m.group(8):
+            out.append(("and", ""))
+        else:
+            out.append(("word", m.group(9)))
+    return out
+
+
+def _term(tokens: list[tuple[str, str]], i: int, phrase: Callable[[str], str]) -> tuple[str, int]:
+    """The regex of the term starting at ``tokens[i]`` and the index after it."""
+    parts = []
+    while i < len(tokens) and tokens[i][0] in ("word", "phrase", "percent", "("):
+        kind, value = tokens[i]
+        if kind == "(":
+            alts, i = [], i + 1
+            while True:
+                rx, i = _term(tokens, i, phrase)
+                alts.append(rx)
+                if i < len(tokens) and tokens[i][0] == "|":
+                    i += 1
+                    continue
+                if i < len(tokens) and tokens[i][0] == ")":
+                    i += 1
+                    break
+                raise RuleError("unclosed '('")
+            parts.append("(?:" + "|".join(sorted(alts, key=lambda a: (-len(a), a))) + ")")
+        else:
+            parts.append(PERCENT if kind == "percent" else phrase(value))
+            i += 1
+    if not parts:
+        found = tokens[i][0] if i < len(tokens) else "the end"
+        raise RuleError(f"expected a word, phrase or '(' before {found!r}")
+    return r"[\s\-]+".join(parts), i
+
+
+def compile_rule(rule: str, phrase: Callable[[str], str]) -> str:
+    """The regex (no flags or outer word boundaries) of one rule; ``phrase`` turns a word
+    or quoted phrase into its regex (the taxonomy's ``phrase_regex``)."""
+    tokens = _tokens(rule)
+    if not tokens:
+        raise RuleError("empty rule")
+    left, i = _term(tokens, 0, phrase)
+    if i == len(tokens):
+        return left
+    op, arg = tokens[i]
+    if op not in ("near", "and"):
+        raise RuleError(f"expected NEAR/n or AND after the first term, found {op!r}")
+    right, j = _term(tokens, i + 1, phrase)
+    if j != len(tokens):
+        raise RuleError("a rule joins at most two terms (one NEAR/n or AND)")
+    if op == "near":
+        n = int(arg)
+        if not 1 <= n <= MAX_NEAR:
+            raise RuleError(f"NEAR/{n}: the distance must be 1 to {MAX_NEAR} words")
+        gap = rf"(?:{_GAP}{_WORD}){{0,{n}}}?{_GAP}"
+    else:
+        gap = rf"{_GAP}(?:{_SENTENCE_PART}*?{_GAP})?"
+    return rf"(?:{left}{gap}{right}|{right}{gap}{left})"
