@@ -1,8 +1,13 @@
-"""Per-topic precision and recall of the tagger against the hand-labelled set.
+"""Per-topic precision and recall of the tagger on the dev set and the frozen test set.
 
-    .venv/bin/python -m bench.tagger_quality [--taxonomy seeds/taxonomy.toml] [--errors TOPIC]
+    .venv/bin/python -m bench.tagger_quality [--taxonomy seeds/taxonomy.toml]
+        [--split dev|test|both] [--errors TOPIC]
 
-Reads the texts from ../shared/corpora by the keys in bench/eval/labels.csv.
+The dev set (bench/eval/labels.csv) is the one the phrases were refined on; the test
+set (bench/eval/test_labels.csv, drawn from corpora, outlets and years the dev set does
+not use) is never tuned on: quote its figures. ``--errors`` lists the dev set's misses
+only, so that reading errors cannot leak test items into the phrases.
+Texts are read from ../shared/corpora by key.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ import polars as pl
 from analytics.contracts.taxonomy import load_taxonomy
 from analytics.topics.tagging import tag_topics
 from bench.eval.load import TOPICS, CorporaMissingError, load_eval_set
+from bench.eval.test_corpora import load_test_set
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 TARGET_P, TARGET_R = 0.90, 0.85
+TEST_LABELS = REPO / "bench" / "eval" / "test_labels.csv"
 
 
 def evaluate(eval_set: pl.DataFrame, taxonomy_path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -43,18 +50,8 @@ def evaluate(eval_set: pl.DataFrame, taxonomy_path: Path) -> tuple[pl.DataFrame,
     return table, mentions
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--taxonomy", type=Path, default=REPO / "seeds" / "taxonomy.toml")
-    ap.add_argument("--errors", metavar="TOPIC", help="print false positives and negatives")
-    args = ap.parse_args()
-    try:
-        eval_set = load_eval_set(CORPORA)
-    except CorporaMissingError as exc:
-        print(f"skipped: {exc}", file=sys.stderr)
-        return 2
-    table, mentions = evaluate(eval_set, args.taxonomy)
-    print(f"{eval_set.height} labelled articles; target precision >= {TARGET_P}, "
+def _print_table(name: str, eval_set: pl.DataFrame, table: pl.DataFrame) -> None:
+    print(f"{name}: {eval_set.height} labelled articles; target precision >= {TARGET_P}, "
           f"recall >= {TARGET_R}\n")
     print(f"{'topic':22} {'pos':>4} {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>6} {'recall':>6} "
           f"{'f1':>6}")
@@ -66,17 +63,54 @@ def main() -> int:
     micro_p, micro_r = tot[0] / (tot[0] + tot[1]), tot[0] / (tot[0] + tot[2])
     print(f"\nmicro-average precision {micro_p:.3f}, recall {micro_r:.3f}; "
           f"macro-average precision {table['precision'].mean():.3f}, "
-          f"recall {table['recall'].mean():.3f}")
-    if args.errors:
-        hits = mentions.filter(pl.col("topic_id") == args.errors)
-        found = dict(zip(hits["article_id"], hits["evidence"], strict=True))
-        for i, row in enumerate(eval_set.iter_rows(named=True)):
-            truth, pred = bool(row[args.errors]), str(i) in found
-            if truth != pred:
-                kind = "FALSE POSITIVE" if pred else "FALSE NEGATIVE"
-                print(f"\n{kind} [{row['corpus']} {row['key']}] {row['title']!r}")
-                print("  evidence:", found.get(str(i)) if pred else row["text"][:300])
+          f"recall {table['recall'].mean():.3f}\n")
+
+
+def _gap(dev: pl.DataFrame, test: pl.DataFrame) -> None:
+    both = dev.join(test, on="topic", suffix="_test")
+    print("dev - test gap (points; positive: the dev set flatters the tagger)")
+    print(f"{'topic':22} {'prec dev':>8} {'test':>6} {'recall dev':>10} {'test':>6}")
+    for r in both.iter_rows(named=True):
+        print(f"{r['topic']:22} {r['precision']:>8.3f} {r['precision_test']:>6.3f} "
+              f"{r['recall']:>10.3f} {r['recall_test']:>6.3f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--taxonomy", type=Path, default=REPO / "seeds" / "taxonomy.toml")
+    ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
+    ap.add_argument("--errors", metavar="TOPIC", help="print the dev set's false positives "
+                    "and negatives")
+    args = ap.parse_args()
+    try:
+        sets = {}
+        if args.split in ("dev", "both"):
+            sets["dev"] = load_eval_set(CORPORA)
+        if args.split in ("test", "both"):
+            sets["test"] = load_test_set(CORPORA, TEST_LABELS)
+    except CorporaMissingError as exc:
+        print(f"skipped: {exc}", file=sys.stderr)
+        return 2
+    tables = {}
+    for name, eval_set in sets.items():
+        tables[name], mentions = evaluate(eval_set, args.taxonomy)
+        _print_table(name, eval_set, tables[name])
+        if name == "dev" and args.errors:
+            _print_errors(eval_set, mentions, args.errors)
+    if len(tables) == 2:
+        _gap(tables["dev"], tables["test"])
     return 0
+
+
+def _print_errors(eval_set: pl.DataFrame, mentions: pl.DataFrame, topic: str) -> None:
+    hits = mentions.filter(pl.col("topic_id") == topic)
+    found = dict(zip(hits["article_id"], hits["evidence"], strict=True))
+    for i, row in enumerate(eval_set.iter_rows(named=True)):
+        truth, pred = bool(row[topic]), str(i) in found
+        if truth != pred:
+            kind = "FALSE POSITIVE" if pred else "FALSE NEGATIVE"
+            print(f"\n{kind} [{row['corpus']} {row['key']}] {row['title']!r}")
+            print("  evidence:", found.get(str(i)) if pred else row["text"][:300])
 
 
 if __name__ == "__main__":

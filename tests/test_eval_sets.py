@@ -1,0 +1,48 @@
+"""The frozen test set stays apart from the dev set, and every labelled key resolves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from bench.eval import kappa
+from bench.eval.load import LABELS_CSV, TOPICS
+from bench.eval.test_corpora import TEST_CORPORA, load_test_set
+
+EVAL = Path(__file__).resolve().parents[1] / "bench" / "eval"
+
+
+def test_test_set_is_frozen_large_and_apart_from_the_dev_set():
+    test = pl.read_csv(EVAL / "test_labels.csv", infer_schema_length=0)
+    keys = pl.read_csv(EVAL / "test_keys.csv", infer_schema_length=0)
+    dev = pl.read_csv(LABELS_CSV, infer_schema_length=0)
+    assert keys.height >= 300
+    # only drawn rows are labelled, each once (labelling of the 309 is under way)
+    assert set(test.select("corpus", "key").rows()) <= set(keys.select("corpus", "key").rows())
+    assert test.select("corpus", "key").is_duplicated().sum() == 0
+    assert set(test["corpus"]) <= set(TEST_CORPORA)
+    assert not set(test["corpus"]) & set(dev["corpus"])
+    assert set(test.select(TOPICS).unique().to_series().to_list()) <= {"0", "1"}
+
+
+def test_every_test_key_resolves_to_its_text(shared_corpora):
+    df = load_test_set(shared_corpora, EVAL / "test_labels.csv")
+    labelled = pl.read_csv(EVAL / "test_labels.csv", infer_schema_length=0)
+    assert df.height == labelled.height and df["text"].str.len_chars().min() > 0
+
+
+def test_second_pass_covers_60_drawn_items_and_kappa_uses_the_shared_ones():
+    first = pl.read_csv(EVAL / "test_labels.csv", infer_schema_length=0)
+    second = pl.read_csv(EVAL / "test_labels_second.csv", infer_schema_length=0)
+    keys = pl.read_csv(EVAL / "test_keys.csv", infer_schema_length=0)
+    assert second.height == 60
+    assert set(second.select("corpus", "key").rows()) <= set(keys.select("corpus", "key").rows())
+    shared = second.join(first, on=["corpus", "key"]).height
+    assert kappa.agreement(first, second)["n"].to_list() == [shared] * len(TOPICS)
+
+
+def test_cohen_kappa():
+    assert kappa.cohen_kappa([1, 0, 1, 0], [1, 0, 1, 0]) == 1.0
+    assert kappa.cohen_kappa([1, 1, 0, 0], [0, 0, 1, 1]) == -1.0
+    assert kappa.cohen_kappa([0, 0], [0, 0]) is None
