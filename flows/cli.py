@@ -287,6 +287,83 @@ def taxonomy_check(
         raise typer.Exit(1)
 
 
+@taxonomy_app.command("suggest")
+def taxonomy_suggest(
+    topic: str = typer.Argument(..., help="The topic's id."),
+    corpus: Path = typer.Option(..., "--corpus", help="A folder, table or sources file to "
+                                "mine (e.g. seeds/sources/rss-world-news.toml)."),
+    taxonomy: TaxonomyOpt = None,
+    top: int = typer.Option(20, "--top", min=1, help="How many terms to list."),
+    min_support: int = typer.Option(5, "--min-support", min=1,
+                                    help="A term must stand in this many tagged articles."),
+    output: Literal["table", "csv", "json"] = typer.Option(
+        "table", "--format", help="table (for reading), csv or json (every column)."),
+) -> None:
+    """Candidate cues for TOPIC: terms of its articles that its cues do not cover, by lift,
+    with sentences from the untagged articles that they would add."""
+    import json
+    import os
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from analytics.contracts.taxonomy import Taxonomy
+    from analytics.topics.suggest import suggest_cues
+    from analytics.topics.tagging import tag_topics
+
+    taxonomy = taxonomy or defaults.default_taxonomy()
+    try:
+        tax = load_taxonomy(taxonomy)
+        articles = _load_corpus(corpus, date.today())
+    except (TaxonomyError, SourcesError) as exc:
+        raise _fail(str(exc)) from exc
+    if topic not in tax.ids:
+        raise _fail(f"{taxonomy}: no topic {topic!r} (topics: {', '.join(tax.ids)})")
+    if articles.is_empty():
+        raise _fail(f"{corpus}: no article read (a table needs the columns text, title, date "
+                    "and url, or a sources .toml file that maps its columns)")
+    mentions = tag_topics(articles, Taxonomy((tax.topic(topic),)))
+    found = suggest_cues(articles, mentions, tax.topic(topic), top=top, min_support=min_support)
+    tagged = mentions.get_column("article_id").n_unique()
+    total = articles.get_column("article_id").n_unique()
+    if output == "csv":
+        print(found.write_csv(), end="")
+        return
+    if output == "json":
+        print(json.dumps({"topic": topic, "articles": total, "tagged": tagged,
+                          "min_support": min_support, "terms": found.to_dicts()},
+                         ensure_ascii=False, indent=2))
+        return
+    # Not a terminal (a file, a pipe): wide enough for the examples, unless COLUMNS says.
+    wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+    # Text as it is: no markup, emoji codes or highlighting from article text.
+    console = Console(width=wide, markup=False, emoji=False, highlight=False)
+    label = tax.topic(topic).label
+    console.print(f"{topic} ({label}): {tagged:,} of {total:,} articles tagged; "
+                  f"terms in at least {min_support} of them that its cues do not match, by "
+                  "lift = P(term | tagged) / P(term | all).")
+    console.print("tagged, all: articles with the term; adds: its untagged articles (share of "
+                  "all), what it would add as a cue; near: how many of those are among the "
+                  f"{tagged:,} untagged articles closest to the tagged ones (TF-IDF); examples "
+                  "from them, closest first.")
+    if found.is_empty():
+        console.print("no article is tagged with it: nothing to learn from" if not tagged else
+                      f"no candidate term (one needs {min_support} tagged articles and one "
+                      "untagged; try a lower --min-support)")
+        return
+    table = Table(show_lines=True)
+    for name in ("term", "lift", "tagged", "all", "adds", "near"):
+        table.add_column(name, justify="left" if name == "term" else "right", no_wrap=True)
+    table.add_column("examples (untagged articles)", ratio=1)
+    for r in found.iter_rows(named=True):
+        examples = "\n".join(f"· {e}" for e in (r["example_1"], r["example_2"]) if e)
+        cells = [r["term"], f"{r['lift']:.1f}", str(r["topic_articles"]), str(r["articles"]),
+                 f"{r['untagged']} ({r['untagged_share']:.0%})", str(r["near"]), examples]
+        table.add_row(*(Text(c) for c in cells))
+    console.print(table)
+
+
 @sources_app.command("check")
 def sources_check(
     path: Path | None = typer.Argument(None, show_default=DEFAULT_SOURCES_SHOWN,
