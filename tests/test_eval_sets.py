@@ -18,8 +18,9 @@ def test_test_set_is_frozen_large_and_apart_from_the_dev_set():
     keys = pl.read_csv(EVAL / "test_keys.csv", infer_schema_length=0)
     dev = pl.read_csv(LABELS_CSV, infer_schema_length=0)
     assert keys.height >= 300
-    # only drawn rows are labelled, each once (labelling of the 309 is under way)
-    assert set(test.select("corpus", "key").rows()) <= set(keys.select("corpus", "key").rows())
+    # labelled exactly the drawn rows, once each
+    assert sorted(test.select("corpus", "key").rows()) == sorted(keys.select("corpus", "key").rows())
+    assert test.select(TOPICS).null_count().sum_horizontal().item() == 0
     assert test.select("corpus", "key").is_duplicated().sum() == 0
     assert set(test["corpus"]) <= set(TEST_CORPORA)
     assert not set(test["corpus"]) & set(dev["corpus"])
