@@ -129,6 +129,7 @@ def claims(snippet: str = "Allies agreed to spend 5% of GDP on defence by 2035."
             "unit": ["% of GDP"] * 3,
             "target_year": [2035, 2035, None],
             "actor": ["NATO allies", "NATO allies", None],
+            "kind": ["pledge", "pledge", "target"],
             "snippet": [snippet, "Core spending of 3.5% by 2035.", "At least 2% of GDP."],
         },
         schema=schema.CLAIMS,

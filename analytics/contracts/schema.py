@@ -55,8 +55,24 @@ CLAIMS: TableSchema = {
     "value": pl.Float64,
     "unit": pl.String,
     "target_year": pl.Int32,
-    "actor": pl.String,  # who the level applies to when the sentence says (NATO, a country)
+    "actor": pl.String,  # whose level it is, as its clause or the article says (NATO, a country)
+    "kind": pl.String,  # current (a level now), target (a goal, a call), pledge, historical
     "snippet": pl.String,
+}
+
+# Per actor, the latest stated spending level and target (the report's claims page).
+CLAIM_LEVELS: TableSchema = {
+    "actor": pl.String,
+    "current_value": pl.Float64,  # the newest "current" claim: value, year it is for, article
+    "current_year": pl.Int32,
+    "current_published": UTC_DATETIME,
+    "current_title": pl.String,
+    "current_article_id": pl.String,
+    "target_value": pl.Float64,  # the newest "target" or "pledge" claim
+    "target_year": pl.Int32,
+    "target_kind": pl.String,
+    "target_published": UTC_DATETIME,
+    "target_article_id": pl.String,
 }
 
 TOPIC_TRENDS: TableSchema = {
@@ -137,6 +153,7 @@ TABLES: dict[str, TableSchema] = {
     "articles": ARTICLES,
     "topic_mentions": TOPIC_MENTIONS,
     "claims": CLAIMS,
+    "claim_levels": CLAIM_LEVELS,
     "topic_trends": TOPIC_TRENDS,
     "themes": THEMES,
     "article_themes": ARTICLE_THEMES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 from matplotlib.figure import Figure
 
-from analytics.report import chart_registry, charts, facts, sections
+from analytics.report import chart_registry, charts, claims_table, facts, sections
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural
 from analytics.report.layout import Column, Flow, add_footers
@@ -112,8 +112,8 @@ def topic_pages(data: ReportData) -> list[Figure]:
 
 
 def claims_pages(data: ReportData) -> list[Figure]:
-    """Claims by target year, spending targets over time, then the claims table; one
-    "no data" page without claims."""
+    """Claims by target year, spending targets over time, then the latest level and target
+    per actor and the claims table; one "no data" page without claims."""
     if data.claims.height == 0:
         flow = Flow("Spending claims")
         flow.paragraph("no data: no spending claims found in this run", size=12, color="0.3")
@@ -132,19 +132,21 @@ def claims_table_pages(data: ReportData) -> list[Figure]:
     ).sort(["published_at", "article_id", "value"], descending=[True, False, True],
            nulls_last=True)
     flow = Flow("Spending claims")
+    claims_table.add_levels(flow, data.claims, data.articles)
+    flow.heading("Every claim")
     articles = claims["article_id"].n_unique()
     shown = (f"; the newest {MAX_CLAIM_ROWS} follow, all are in tables/claims.csv"
              if claims.height > MAX_CLAIM_ROWS else "")
     flow.paragraph(f"{plural(claims.height, 'claim')} in {plural(articles, 'article')}, "
                    f"newest article first{shown}.")
-    columns = [Column("Value", 0.5, "right"), Column("Unit", 0.72, max_lines=2),
+    columns = [Column("Value", 0.5, "right"), Column("Unit", 0.62, max_lines=2),
                Column("Year", 0.42, "right"), Column("Actor", 0.8, max_lines=2),
-               Column("Sentence", 2.4, max_lines=4), Column("Article", 1.23, max_lines=3),
-               Column("Published", 0.8)]
+               Column("Kind", 0.55), Column("Sentence", 2.0, max_lines=4),
+               Column("Article", 1.18, max_lines=3), Column("Published", 0.8)]
     rows = [
         [fmt_number(r["value"]), charts.unit_label(r["unit"]), str(r["target_year"] or "–"),
-         r.get("actor") or "", r["snippet"] or "", r["title"] or r["article_id"],
-         fmt_date(r["published_at"])]
+         r.get("actor") or "", r.get("kind") or "", r["snippet"] or "",
+         r["title"] or r["article_id"], fmt_date(r["published_at"])]
         for r in claims.head(MAX_CLAIM_ROWS).iter_rows(named=True)
     ]
     flow.table(columns, rows, empty="no data: no spending claims found in this run")
