@@ -13,7 +13,6 @@ import re
 import re._constants as _sre
 import re._parser as _sre_parse
 import unicodedata
-import warnings
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -76,13 +75,11 @@ def required_literals(regex: str) -> tuple[str, ...] | None:
     if _rust_only(regex):
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # "possible nested set": Rust class syntax
-            parsed = _sre_parse.parse(regex)
+        parsed = _sre_parse.parse(regex)
         if parsed.state.flags & re.VERBOSE:
             return None
         words = _required(_info(list(parsed)))
-    except (re.error, _Unsupported, FutureWarning, RecursionError, ValueError):
+    except (re.error, _Unsupported, RecursionError, ValueError):
         return None
     if words is None:
         return None
@@ -111,9 +108,7 @@ def relaxed_regex(regex: str, gaps_min: int = _GAPS_MIN) -> str | None:
     if _rust_only(regex):
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            parsed = _sre_parse.parse(regex)
+        parsed = _sre_parse.parse(regex)
         if parsed.state.flags & ~re.UNICODE:
             return None
         gaps = [0]
@@ -132,7 +127,7 @@ def relaxed_regex(regex: str, gaps_min: int = _GAPS_MIN) -> str | None:
             if not best:
                 return None
             runs.append(best)
-    except (re.error, _Unsupported, FutureWarning, RecursionError, ValueError):
+    except (re.error, _Unsupported, RecursionError, ValueError):
         return None
     if gaps[0] < gaps_min:
         return None
@@ -234,15 +229,35 @@ def _unparse(items: list, gaps: list[int]) -> str:
 
 
 def _rust_only(regex: str) -> bool:
-    """True if ``regex`` holds \\< \\> \\b{ or \\B{: assertions in Rust, literals in Python."""
-    i = 0
-    while i < len(regex) - 1:
-        if regex[i] == "\\":
-            if regex[i + 1] in "<>" or (regex[i + 1] in "bB" and regex[i + 2 : i + 3] == "{"):
+    """True if ``regex`` holds syntax that Rust and Python read differently: \\< \\> \\b{
+    \\B{ (assertions in Rust, literals in Python), or a class holding ``[`` (a nested class
+    in Rust) or a doubled ``-&~|`` (set operations in Rust). Checked by scanning, not by
+    turning Python's "possible nested set" warning into an error: the warning filters are
+    process-wide, and tagging runs in threads beside code that warns."""
+    i, in_class = 0, False
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            nxt = regex[i + 1 : i + 2]
+            if not in_class and (nxt in ("<", ">") or (nxt in ("b", "B")
+                                                      and regex[i + 2 : i + 3] == "{")):
                 return True
             i += 2
-        else:
-            i += 1
+            continue
+        if not in_class:
+            if c == "[":
+                in_class = True
+                i += 1
+                if regex[i : i + 1] == "^":
+                    i += 1
+                if regex[i : i + 1] == "]":  # a leading ] is a literal in both
+                    i += 1
+                continue
+        elif c == "[" or (c in "-&~|" and regex[i + 1 : i + 2] == c):
+            return True
+        elif c == "]":
+            in_class = False
+        i += 1
     return False
 
 

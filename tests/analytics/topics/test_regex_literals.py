@@ -1,6 +1,8 @@
 """The literal prefilter and the relaxed pre-check never miss a match of a topic's regex."""
 
 import random
+import threading
+import warnings
 from pathlib import Path
 
 import polars as pl
@@ -126,6 +128,11 @@ def test_relaxed_regex_keeps_the_most_selective_run(regex, relaxed):
         (r"x?", None),                 # matches the empty string
         (r"\w+", None),                # no literal at all
         (r"[[:alpha:]]x", None),       # Rust class syntax Python reads differently
+        (r"[a[b]]x", None),            # a nested class in Rust, "[" then "]" in Python
+        (r"[a-z&&[^aeiou]]x", None),   # Rust set operations
+        (r"[a--b]x", None),
+        (r"[\[]x", ("[x",)),          # escaped brackets are literals in both
+        (r"[]a]x", ("]x", "ax")),      # so is a leading ]
         (r"\<foo", None),              # Rust word-start assertion
         (r"foo\b{start}", None),
         (r"\p{Greek}x", None),
@@ -137,3 +144,31 @@ def test_relaxed_regex_keeps_the_most_selective_run(regex, relaxed):
 def test_required_literals(regex, words):
     assert required_literals(regex) == words
 
+
+
+def test_reading_a_regex_leaves_other_threads_warnings_alone():
+    """Tagging runs in threads beside code that warns (matplotlib, sklearn): reading a
+    regex must not turn another thread's warning into an error, as a process-wide
+    warnings filter did."""
+    stop = threading.Event()
+
+    def read_regexes():
+        while not stop.is_set():
+            required_literals(r"[[:alpha:]]x|drone")
+            relaxed_regex(r"a(?:\S+\s+){0,9}b(?:\S+\s+){0,9}c")
+
+    reader = threading.Thread(target=read_regexes)
+    reader.start()
+    raised = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(20000):
+                try:
+                    warnings.warn("a warning of another thread", UserWarning, stacklevel=1)
+                except UserWarning:
+                    raised += 1
+    finally:
+        stop.set()
+        reader.join()
+    assert raised == 0
