@@ -23,7 +23,7 @@ from matplotlib.transforms import Bbox
 
 from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary
-from analytics.report import chart_registry, charts
+from analytics.report import chart_registry, charts, claims_table
 from analytics.report.csv_tables import csv_ready
 from analytics.report.data import ReportData
 from analytics.report.layout import page_chart
@@ -108,7 +108,9 @@ def write_report(
     # polars writes the tables without holding the GIL, so they go while matplotlib draws.
     with ThreadPoolExecutor(max_workers=1) as pool:
         written = pool.submit(_write_tables, out_dir / "tables",
-                              {**frames, **tables, "topic_totals": topic_totals(data)})
+                              {**frames, **tables, "topic_totals": topic_totals(data),
+                               "claim_levels": claims_table.latest_levels(data.claims,
+                                                                          data.articles)})
         pdf = _write_pdf(out_dir / "report.pdf", pages, title=f"{title} {summary.run_date}")
         summary_md = atomic.write_text(out_dir / "summary.md",
                                        summary_markdown(data, title=title))

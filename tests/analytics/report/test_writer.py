@@ -78,13 +78,24 @@ def test_writes_every_file(report):
     for name, path in report.charts.items():
         assert path == out / "charts" / f"{name}.png"
         assert path.read_bytes().startswith(b"\x89PNG")
-    assert set(report.tables) == set(h.tables()) | {"topic_totals"}
+    assert set(report.tables) == set(h.tables()) | {"topic_totals", "claim_levels"}
     for name, path in report.tables.items():
         assert path == out / "tables" / f"{name}.parquet"
-        if name != "topic_totals":  # the report's own table (next test)
+        if name not in ("topic_totals", "claim_levels"):  # the report's own (tests below)
             assert pl.read_parquet(path).equals(h.tables()[name])
         assert report.csv[name] == path.with_suffix(".csv") and report.csv[name].exists()
     assert not list(out.rglob("*.tmp"))
+
+
+def test_claim_levels_table_is_the_per_actor_table_of_the_claims_page(report):
+    levels = pl.read_parquet(report.tables["claim_levels"])
+    assert dict(levels.schema) == schema.CLAIM_LEVELS
+    # h.claims(): two pledges of "NATO allies" in one article (5% and 3.5% by 2035), and
+    # one claim without an actor, which names no row
+    assert levels.select("actor", "target_value", "target_year", "target_kind").rows() == [
+        ("NATO allies", 5.0, 2035, "pledge")]
+    csv = pl.read_csv(report.csv["claim_levels"])
+    assert csv["actor"].to_list() == levels["actor"].to_list()
 
 
 def test_topic_totals_table_holds_the_numbers_of_the_pdf_and_summary(report):
