@@ -2,11 +2,12 @@
 
     .venv/bin/python -m bench.claims_quality            # the figures
     .venv/bin/python -m bench.claims_quality --errors   # ... and every disagreement
-    .venv/bin/python -m bench.claims_quality --draw N   # the candidate sentences (labelling)
+    .venv/bin/python -m bench.claims_quality --draw [dev|heldout]  # candidates (labelling)
 
-Reads the texts from ../shared/corpora by the keys in bench/eval/claims_labels.csv (no
-article text is stored in the repo); see bench/eval/CLAIMS_README.md for how the sample
-was drawn and labelled. Exits 2 with "skipped: ..." when the corpora are absent.
+Reads the texts from ../shared/corpora (and the seed article in seeds/) by the keys in
+bench/eval/claims_labels.csv (no article text is stored in the repo); see
+bench/eval/CLAIMS_README.md for how the two splits (``dev``, ``heldout``) were drawn and
+labelled. Exits 2 with "skipped: ..." when the corpora are absent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import csv
 import gzip
 import hashlib
 import html
+import json
 import random
 import re
 import sys
@@ -37,7 +39,16 @@ DOD = "dod-dvids-defense-releases"
 BBC = "bbc-news-2225"
 AG = "ag-news-test"
 UWN = "ukraine-war-news-multilingual-uk-ru-pl"
-CORPUS_DIRS = (RSS, GNEWS, KZ, DOD, BBC, AG, UWN)
+# The held-out split: sources the dev draw did not read.
+PAGES = "html-article-fixtures"
+FEEDS = "feed-fixtures"
+SEEDS = "seeds"  # the seed article(s), <repo>/seeds/*.txt, not a shared corpus
+CNN = "cnn-ukraine-liveblog-headlines"
+DOD_GOLD = "dod-dvids-defense-releases/gold"  # the 54 gold snippets the dev draw skipped
+DEV_CORPORA = (RSS, GNEWS, KZ, DOD, BBC, AG, UWN)
+HELDOUT_CORPORA = (PAGES, FEEDS, SEEDS, CNN, DOD_GOLD)
+CORPUS_DIRS = DEV_CORPORA + HELDOUT_CORPORA
+SPLITS = {"dev": DEV_CORPORA, "heldout": HELDOUT_CORPORA}
 
 
 class CorporaMissing(FileNotFoundError):
@@ -82,9 +93,28 @@ def _ag_clean(s: str) -> str:
     return html.unescape(re.sub(r"(?<!&)\b(quot|amp|lt|gt);", r"&\1;", s))
 
 
+def corpus_dir(root: Path, corpus: str) -> Path:
+    """The folder ``corpus`` is read from (the seeds live in the repo, not under root)."""
+    return REPO / "seeds" if corpus == SEEDS else root / corpus
+
+
+def _page_meta(path: Path, name: str) -> tuple[str, str, datetime | None]:
+    """Title, trafilatura text and date of a saved page, by the project's page reader."""
+    from analytics.sources.parse.html_pages import extract_page
+
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    # The pipeline's settings (analytics.sources.web.read_pages), but a short text is kept
+    # so that a benchmark page always gives its title and date.
+    res = extract_page(data, source=PAGES, location=name, min_text_chars=0)
+    if res.articles.height == 0:
+        return "", "", None
+    row = res.articles.row(0, named=True)
+    return row["title"] or "", row["text"] or "", row["published_at"]
+
+
 def read_corpus(root: Path, corpus: str) -> Iterator[Doc]:
     """Every article of ``corpus``: the key the labels use, title, text, published date."""
-    base = root / corpus
+    base = corpus_dir(root, corpus)
     if corpus == RSS:
         for r in _rows(base / "world_news_rss_2022_2023.csv.gz"):
             yield Doc(corpus, r["link"], r["title"] or "", r["description"] or "",
@@ -120,6 +150,41 @@ def read_corpus(root: Path, corpus: str) -> Iterator[Doc]:
         for r in _rows(base / "ukraine_war_news_multilingual.csv"):
             if r["language"] == "en":
                 yield Doc(corpus, r["id"], r["title"] or "", r["text"] or "", _utc(r["date"]))
+    elif corpus == PAGES:
+        # Benchmark pages: the human-checked ground-truth body (as bench/eval/test_corpora.py
+        # reads it); title and date from the page by the project's reader (extract_page).
+        bench = base / "article-extraction-benchmark"
+        truth = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
+        for key in sorted(truth):
+            title, _, published = _page_meta(bench / "html" / f"{key}.html.gz", key)
+            yield Doc(corpus, key, title, (truth[key].get("articleBody") or "").strip(),
+                      published)
+        # trafilatura's cache pages have no ground truth: the project's reader gives all.
+        for path in sorted((base / "trafilatura-cache").glob("*.html")):
+            title, text, published = _page_meta(path, path.name)
+            yield Doc(corpus, f"trafilatura-cache/{path.name}", title, text, published)
+    elif corpus == FEEDS:
+        from analytics.sources.parse.feeds import parse_feed
+
+        for path in sorted(base.iterdir()):
+            if path.suffix not in (".rss", ".atom", ".xml"):
+                continue
+            res = parse_feed(path.read_bytes(), source=FEEDS, location=path.name)
+            for row in res.articles.iter_rows(named=True):
+                yield Doc(corpus, row["location"], row["title"] or "", row["text"] or "",
+                          row["published_at"])
+    elif corpus == SEEDS:
+        from analytics.sources.parse.article_files import parse_article_text
+
+        for path in sorted(base.glob("*.txt")):
+            fields = parse_article_text(path.read_text(encoding="utf-8"))
+            yield Doc(corpus, path.name, fields.title, fields.text, _utc(fields.date))
+    elif corpus == CNN:
+        for i, r in enumerate(_rows(base / "cnn_ukraine_liveblog_headlines.csv")):
+            yield Doc(corpus, str(i), r["headline"] or "", "", _utc(r["first_seen_utc"]))
+    elif corpus == DOD_GOLD:
+        for r in _rows(base / "gold.csv"):
+            yield Doc(corpus, r["id"], "", r["text"] or "", None)
     else:
         raise ValueError(f"unknown corpus {corpus}")
 
@@ -169,11 +234,12 @@ def candidate(sents: list[str], i: int, title: str) -> str | None:
     return "spend+defence" if defence and _SPEND.search(s) else None
 
 
-def draw(root: Path) -> list[tuple[str, str, int, str, str, str]]:
-    """Every candidate (corpus, key, sentence index, hash, stratum, sentence), shuffled
-    with SEED; repeated sentences (the same story in two feeds) kept once."""
-    out, seen = [], set()
-    for corpus in CORPUS_DIRS:
+Candidate = tuple[str, str, int, str, str, str]
+
+
+def _candidates(root: Path, corpora: tuple[str, ...], seen: set[str]) -> list[Candidate]:
+    out = []
+    for corpus in corpora:
         for doc in read_corpus(root, corpus):
             sents = sentences(doc)
             for i in range(len(sents)):
@@ -187,6 +253,22 @@ def draw(root: Path) -> list[tuple[str, str, int, str, str, str]]:
     return out
 
 
+def draw_splits(root: Path) -> dict[str, list[Candidate]]:
+    """Every candidate (corpus, key, sentence index, hash, stratum, sentence) of each split,
+    each shuffled with SEED; repeated sentences (the same story in two feeds) kept once.
+    The held-out split is drawn after the dev one, so a sentence already in dev is not in it."""
+    seen: set[str] = set()
+    dev = _candidates(root, DEV_CORPORA, seen)
+    return {"dev": dev, "heldout": _candidates(root, HELDOUT_CORPORA, seen)}
+
+
+def draw(root: Path, split: str = "dev") -> list[Candidate]:
+    """The candidates of one split (see ``draw_splits``)."""
+    if split == "dev":
+        return _candidates(root, DEV_CORPORA, set())
+    return draw_splits(root)[split]
+
+
 # ---- the labels and the figures ----
 
 @dataclass(frozen=True)
@@ -198,6 +280,7 @@ class Label:
     stratum: str
     claims: tuple[tuple[float, str | None, int | None, str], ...]  # value, actor, year, kind
     note: str
+    split: str = "dev"  # "dev" (the 61 sentences the extractor was built with), "heldout"
 
 
 def read_labels(path: Path = LABELS) -> list[Label]:
@@ -209,15 +292,18 @@ def read_labels(path: Path = LABELS) -> list[Label]:
                 parts = [r[c].split(";") for c in ("values", "actors", "years", "kinds")]
                 claims = tuple((float(v), a or None, int(y) if y else None, k)
                                for v, a, y, k in zip(*parts, strict=True))
+            split = r["split"]
+            if split not in SPLITS:
+                raise ValueError(f"{path.name}: split {split!r} is not one of {list(SPLITS)}")
             out.append(Label(r["corpus"], r["key"], int(r["sentence"]), r["hash"],
-                             r["stratum"], claims, r["note"]))
+                             r["stratum"], claims, r["note"], split))
     return out
 
 
 def labelled_docs(root: Path, labels: list[Label]) -> dict[tuple[str, str], Doc]:
     """The articles the labels name; CorporaMissing if a corpus folder is absent,
     KeyError if a key is gone."""
-    missing = sorted({lb.corpus for lb in labels if not (root / lb.corpus).is_dir()})
+    missing = sorted({lb.corpus for lb in labels if not corpus_dir(root, lb.corpus).is_dir()})
     if missing:
         raise CorporaMissing(f"corpora not found under {root}: {', '.join(missing)}")
     wanted = {(lb.corpus, lb.key) for lb in labels}
@@ -306,6 +392,15 @@ def evaluate(labels: list[Label], docs: dict[tuple[str, str], Doc],
     return sc
 
 
+def sum_scores(parts) -> Scores:
+    """The scores of several splits taken together."""
+    total = Scores()
+    for sc in parts:
+        for name in vars(total):
+            setattr(total, name, getattr(total, name) + getattr(sc, name))
+    return total
+
+
 def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:5.1f}% ({a}/{b})" if b else "  n/a"
 
@@ -333,16 +428,18 @@ def report(sc: Scores) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--errors", action="store_true", help="print every disagreement")
-    ap.add_argument("--draw", action="store_true",
-                    help="print the candidate sentences of the draw rule (for labelling)")
+    ap.add_argument("--draw", nargs="?", const="dev", choices=tuple(SPLITS),
+                    help="print the candidate sentences of the draw rule for a split "
+                         "(default dev; for labelling)")
     args = ap.parse_args()
-    missing = [c for c in CORPUS_DIRS if not (CORPORA / c).is_dir()]
     if args.draw:
+        wanted = DEV_CORPORA if args.draw == "dev" else CORPUS_DIRS
+        missing = [c for c in wanted if not corpus_dir(CORPORA, c).is_dir()]
         if missing:
             print(f"skipped: corpora not found under {CORPORA}: {', '.join(missing)}",
                   file=sys.stderr)
             return 2
-        for n, (corpus, key, i, h, stratum, s) in enumerate(draw(CORPORA)):
+        for n, (corpus, key, i, h, stratum, s) in enumerate(draw(CORPORA, args.draw)):
             print(f"{n}\t{corpus}\t{key}\t{i}\t{h}\t{stratum}\t{s}")
         return 0
     labels = read_labels()
@@ -352,7 +449,18 @@ def main() -> int:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
     errors: list[str] | None = [] if args.errors else None
-    print(report(evaluate(labels, docs, errors)))
+    by_split: dict[str, Scores] = {}
+    for split in SPLITS:
+        part = [lb for lb in labels if lb.split == split]
+        split_errors: list[str] | None = [] if errors is not None else None
+        by_split[split] = evaluate(part, docs, split_errors)
+        if errors is not None:
+            errors += [f"[{split}] {line}" for line in split_errors or []]
+    for split, sc in by_split.items():
+        print(f"== {split}\n{report(sc)}\n")
+    print(f"== all (dev + heldout)\n{report(sum_scores(by_split.values()))}")
+    if errors:
+        print()
     for line in errors or []:
         print(line)
     return 0

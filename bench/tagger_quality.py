@@ -1,12 +1,14 @@
 """Per-topic precision and recall of the tagger on the dev set and the frozen test set.
 
     .venv/bin/python -m bench.tagger_quality [--taxonomy seeds/taxonomy.toml]
-        [--split dev|test|both] [--errors TOPIC]
+        [--split dev|dev2|test|both|all] [--errors TOPIC]
 
-The dev set (bench/eval/labels.csv) is the one the phrases were refined on; the test
-set (bench/eval/test_labels.csv, drawn from corpora, outlets and years the dev set does
-not use) is never tuned on: quote its figures. ``--errors`` lists the dev set's misses
-only, so that reading errors cannot leak test items into the phrases.
+The dev sets are the ones the phrases are refined on: bench/eval/labels.csv (drawn by topic
+cues) and bench/eval/dev2_labels.csv (new rows of the same corpora, drawn by the test
+set's topic-neutral rule for error analysis). The test set (bench/eval/test_labels.csv,
+drawn from corpora, outlets and years the dev sets do not use) is never tuned on: quote
+its figures. ``--errors`` lists the dev sets' misses only, so that reading errors cannot
+leak test items into the phrases. ``both``: dev and test; ``all``: dev, dev2 and test.
 Texts are read from ../shared/corpora by key.
 """
 
@@ -27,6 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 TARGET_P, TARGET_R = 0.90, 0.85
 TEST_LABELS = REPO / "bench" / "eval" / "test_labels.csv"
+DEV2_LABELS = REPO / "bench" / "eval" / "dev2_labels.csv"
+SPLITS = {"dev": ("dev",), "dev2": ("dev2",), "test": ("test",), "both": ("dev", "test"),
+          "all": ("dev", "dev2", "test")}
 
 
 def evaluate(eval_set: pl.DataFrame, taxonomy_path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -78,16 +83,15 @@ def _gap(dev: pl.DataFrame, test: pl.DataFrame) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--taxonomy", type=Path, default=REPO / "seeds" / "taxonomy.toml")
-    ap.add_argument("--split", choices=("dev", "test", "both"), default="both")
-    ap.add_argument("--errors", metavar="TOPIC", help="print the dev set's false positives "
+    ap.add_argument("--split", choices=tuple(SPLITS), default="both")
+    ap.add_argument("--errors", metavar="TOPIC", help="print the dev sets' false positives "
                     "and negatives")
     args = ap.parse_args()
+    loaders = {"dev": lambda: load_eval_set(CORPORA),
+               "dev2": lambda: load_eval_set(CORPORA, DEV2_LABELS),
+               "test": lambda: load_test_set(CORPORA, TEST_LABELS)}
     try:
-        sets = {}
-        if args.split in ("dev", "both"):
-            sets["dev"] = load_eval_set(CORPORA)
-        if args.split in ("test", "both"):
-            sets["test"] = load_test_set(CORPORA, TEST_LABELS)
+        sets = {name: loaders[name]() for name in SPLITS[args.split]}
     except CorporaMissingError as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
@@ -95,9 +99,9 @@ def main() -> int:
     for name, eval_set in sets.items():
         tables[name], mentions = evaluate(eval_set, args.taxonomy)
         _print_table(name, eval_set, tables[name])
-        if name == "dev" and args.errors:
+        if name != "test" and args.errors:
             _print_errors(eval_set, mentions, args.errors)
-    if len(tables) == 2:
+    if "dev" in tables and "test" in tables:
         _gap(tables["dev"], tables["test"])
     return 0
 

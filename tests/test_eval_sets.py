@@ -47,3 +47,37 @@ def test_cohen_kappa():
     assert kappa.cohen_kappa([1, 0, 1, 0], [1, 0, 1, 0]) == 1.0
     assert kappa.cohen_kappa([1, 1, 0, 0], [0, 0, 1, 1]) == -1.0
     assert kappa.cohen_kappa([0, 0], [0, 0]) is None
+
+
+def test_claims_labels_keep_the_dev_split_and_add_a_held_out_one():
+    from bench.claims_quality import DEV_CORPORA, HELDOUT_CORPORA, read_labels
+
+    labels = read_labels()
+    dev = [lb for lb in labels if lb.split == "dev"]
+    held = [lb for lb in labels if lb.split == "heldout"]
+    assert len(dev) == 61 and sum(len(lb.claims) for lb in dev) == 30
+    assert held and len(dev) + len(held) == len(labels)
+    assert {lb.corpus for lb in dev} <= set(DEV_CORPORA)
+    assert {lb.corpus for lb in held} <= set(HELDOUT_CORPORA)
+    assert len({lb.hash for lb in labels}) == len(labels)  # no sentence in both splits
+
+
+def test_claims_labels_are_exactly_the_draw_and_resolve_to_their_sentences(shared_corpora):
+    from bench.claims_quality import (
+        draw_splits,
+        labelled_docs,
+        read_labels,
+        sentence_hash,
+        sentences,
+    )
+
+    labels = read_labels()
+    drawn = draw_splits(shared_corpora)
+    for split, rows in drawn.items():
+        want = {(c, k, i, h, st) for c, k, i, h, st, _ in rows}
+        got = {(lb.corpus, lb.key, lb.index, lb.hash, lb.stratum)
+               for lb in labels if lb.split == split}
+        assert got == want, split
+    docs = labelled_docs(shared_corpora, labels)
+    for lb in labels:
+        assert sentence_hash(sentences(docs[(lb.corpus, lb.key)])[lb.index]) == lb.hash
