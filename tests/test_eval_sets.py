@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
-from bench.eval import kappa
-from bench.eval.load import LABELS_CSV, TOPICS
+from bench.eval import dev2_sample, kappa
+from bench.eval.load import LABELS_CSV, TOPICS, load_eval_set
 from bench.eval.test_corpora import TEST_CORPORA, load_test_set
 
 EVAL = Path(__file__).resolve().parents[1] / "bench" / "eval"
@@ -31,6 +31,23 @@ def test_every_test_key_resolves_to_its_text(shared_corpora):
     df = load_test_set(shared_corpora, EVAL / "test_labels.csv")
     labelled = pl.read_csv(EVAL / "test_labels.csv", infer_schema_length=0)
     assert df.height == labelled.height and df["text"].str.len_chars().min() > 0
+
+
+def test_second_dev_set_is_new_rows_of_the_dev_corpora_drawn_by_its_rule(shared_corpora,
+                                                                         tmp_path):
+    dev1 = pl.read_csv(LABELS_CSV, infer_schema_length=0)
+    keys = pl.read_csv(dev2_sample.KEYS_CSV, infer_schema_length=0)
+    labels = pl.read_csv(EVAL / "dev2_labels.csv", infer_schema_length=0)
+    assert labels.select("corpus", "file", "key").rows() == keys.select(
+        "corpus", "file", "key").rows()
+    assert not set(labels["key"]) & set(dev1["key"])
+    assert set(labels["corpus"]) <= set(dev1["corpus"])
+    assert set(labels.select(TOPICS).unique().to_series().to_list()) <= {"0", "1"}
+    texts = load_eval_set(shared_corpora, EVAL / "dev2_labels.csv")
+    assert texts.height == labels.height and texts["text"].str.len_chars().min() > 0
+    again = tmp_path / "keys.csv"  # drawing again gives the same rows
+    assert dev2_sample.main([str(shared_corpora), str(tmp_path / "rows.parquet"), str(again)]) == 0
+    assert again.read_bytes() == dev2_sample.KEYS_CSV.read_bytes()
 
 
 def test_second_pass_covers_60_drawn_items_and_kappa_uses_the_shared_ones():

@@ -1,6 +1,6 @@
 """Draw the second dev set's rows: new items from the dev corpora for error analysis.
 
-    .venv/bin/python -m bench.eval.dev2_sample ../shared/corpora OUT.parquet
+    .venv/bin/python -m bench.eval.dev2_sample ../shared/corpora OUT.parquet [KEYS.csv]
 
 The first dev set (``labels.csv``) was drawn by topic cues and has been read many times
 while phrases were written, so its misses are exhausted. This set is drawn from the same
@@ -76,6 +76,7 @@ def draw(pool: pl.DataFrame, corpus: str, file: str, taken: pl.DataFrame) -> pl.
 
 def main(argv: list[str]) -> int:
     root, out = Path(argv[0]), Path(argv[1])
+    keys_csv = Path(argv[2]) if len(argv) > 2 else KEYS_CSV
     dev1 = pl.read_csv(LABELS_CSV, infer_schema_length=0)
     parts = []
     for corpus, file in QUOTAS:
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:
             pl.col("published_at").cast(pl.Datetime("us", "UTC")))
         parts.append(draw(pool, corpus, file, taken))
     rows = pl.concat(parts)
-    rows.select("corpus", "file", "key", "stratum").write_csv(KEYS_CSV)
+    rows.select("corpus", "file", "key", "stratum").write_csv(keys_csv)
     rows.write_parquet(out)
     print(rows.group_by("corpus", "stratum").len().sort("corpus", "stratum"))
     return 0
