@@ -426,8 +426,10 @@ def explain(
     if not matches:
         print("\nno topic of the taxonomy is mentioned")
     for claim in extract_claims(found).iter_rows(named=True):
-        year = f" by {claim['target_year']}" if claim["target_year"] else ""
-        print(f"\nspending claim: {claim['value']:g}% of GDP{year}: {claim['snippet']}")
+        year = f" for {claim['target_year']}" if claim["target_year"] else ""
+        actor = claim["actor"] or "actor not stated"
+        print(f"\nspending claim ({claim['kind']}, {actor}): {claim['value']:g}% of GDP{year}: "
+              f"{claim['snippet']}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -56,7 +56,7 @@ def test_checks_and_explain(tmp_path):
                                  "--taxonomy", str(REPO / "seeds" / "taxonomy.toml")])
     assert result.exit_code == 0, result.output
     assert "nuclear_deterrence" in result.output and "[Nuclear Planning Group] by phrase 'Nuclear Planning Group'" in result.output
-    assert "spending claim: 2% of GDP" in result.output
+    assert "spending claim (pledge, NATO): 2% of GDP for 2025" in result.output
 
 
 def test_data_dir_takes_a_url(store_url):
