@@ -1,16 +1,25 @@
-"""Cue rules: proximity and co-occurrence within a sentence, compiled to one regex each.
+"""Cue rules: proximity, co-occurrence and exclusion within a sentence, compiled to regexes.
 
 A rule is one term, or two terms joined by an operator::
 
     negotiat* NEAR/6 (war | conflict | peace)     # within 6 words, either order
     {percent} "of GDP" AND (defence | military)   # both in the same sentence
     (ammunition | shells) NEAR/4 supplied
+    talks NOT (trade | tariff*)                   # "talks", unless the sentence has B
 
 A term is a word (``negotiat*`` takes any ending), a quoted phrase, ``{percent}`` (a
 share written "2%", "2.5 per cent", "two percent", "3 pc"), a sequence of these, or
 alternatives in parentheses separated by ``|``. Words follow the taxonomy's phrase rules
 (case, hyphens, plurals, British and American spellings). A rule never reaches across a
 sentence end, so each compiles to a plain regex that polars runs in Rust like a phrase.
+
+``A NOT B`` makes A a cue (as the one-term rule ``A`` would) and blanks, before the topic
+is counted, every sentence that holds both A and B (``compile_exclusion``: one regex from
+the sentence start to its end, A and B in either order; the topic's ``exclude`` phrases
+are blanked the same way). Rust's regex engine has no look-arounds, so "A in a sentence
+without B" cannot be one cue regex. The consequence: such a sentence does not count for
+the topic at all, not even through its other phrases, patterns or rules. NOT joins only
+two terms; it does not combine with NEAR/n or AND in one rule.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ PERCENT = (
 _GAP = r"[^0-9A-Za-z_.!?\n]+"
 _WORD = r"[0-9A-Za-z_]+(?:[.'\-][0-9A-Za-z_]+)*"
 _SENTENCE_PART = r"(?:[^.!?\n]|[.!?]\S)"
-_TOKEN = re.compile(r'\s*(?:(\()|(\))|(\|)|"([^"]*)"|(\{percent\})|(NEAR/(\d+))\b|(AND)\b|'
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|(\|)|"([^"]*)"|(\{percent\})|(NEAR/(\d+))\b|(AND|NOT)\b|'
                     r"([^\s()|\"{}]+))")
 MAX_NEAR = 20
 _ASCII_WORD_CHAR = "[0-9A-Za-z_]"
@@ -70,7 +79,7 @@ def _tokens(rule: str) -> list[tuple[str, str]]:
         elif m.group(6):
             out.append(("near", m.group(7)))
         elif m.group(8):
-            out.append(("and", ""))
+            out.append((m.group(8).lower(), ""))
         else:
             out.append(("word", m.group(9)))
     return out
@@ -92,6 +101,8 @@ def _term(tokens: list[tuple[str, str]], i: int, phrase: Callable[[str], str]) -
                 if i < len(tokens) and tokens[i][0] == ")":
                     i += 1
                     break
+                if i < len(tokens) and tokens[i][0] in ("near", "and", "not"):
+                    raise RuleError("NEAR/n, AND and NOT cannot stand inside parentheses")
                 raise RuleError("unclosed '('")
             parts.append("(?:" + "|".join(sorted(alts, key=lambda a: (-len(a), a))) + ")")
         else:
@@ -103,21 +114,29 @@ def _term(tokens: list[tuple[str, str]], i: int, phrase: Callable[[str], str]) -
     return r"[\s\-]+".join(parts), i
 
 
-def compile_rule(rule: str, phrase: Callable[[str], str]) -> str:
-    """The regex (no flags or outer word boundaries) of one rule; ``phrase`` turns a word
-    or quoted phrase into its regex (the taxonomy's ``phrase_regex``)."""
+def _compile(rule: str, phrase: Callable[[str], str]) -> tuple[str, tuple[str, str] | None]:
+    """The cue regex of ``rule`` and, for ``A NOT B``, the regexes of A and B."""
     tokens = _tokens(rule)
     if not tokens:
         raise RuleError("empty rule")
+    if tokens[0][0] == "not":
+        raise RuleError("NOT needs a term before it: A NOT B")
     left, i = _term(tokens, 0, phrase)
     if i == len(tokens):
-        return left
+        return left, None
     op, arg = tokens[i]
-    if op not in ("near", "and"):
-        raise RuleError(f"expected NEAR/n or AND after the first term, found {op!r}")
+    if op not in ("near", "and", "not"):
+        raise RuleError(f"expected NEAR/n, AND or NOT after the first term, found {op!r}")
+    if op == "not" and i + 1 == len(tokens):
+        raise RuleError("NOT needs a term after it: A NOT B")
     right, j = _term(tokens, i + 1, phrase)
     if j != len(tokens):
-        raise RuleError("a rule joins at most two terms (one NEAR/n or AND)")
+        ops = {t for t, _ in tokens} & {"near", "and", "not"}
+        if "not" in ops and len(ops) > 1:
+            raise RuleError("NOT cannot be combined with NEAR/n or AND in one rule")
+        raise RuleError("a rule joins at most two terms (one NEAR/n, AND or NOT)")
+    if op == "not":
+        return left, (left, right)
     if op == "near":
         n = int(arg)
         if not 1 <= n <= MAX_NEAR:
@@ -125,4 +144,24 @@ def compile_rule(rule: str, phrase: Callable[[str], str]) -> str:
         gap = rf"(?:{_GAP}{_WORD}){{0,{n}}}?{_GAP}"
     else:
         gap = rf"{_GAP}(?:{_SENTENCE_PART}*?{_GAP})?"
-    return rf"(?:{left}{gap}{right}|{right}{gap}{left})"
+    return rf"(?:{left}{gap}{right}|{right}{gap}{left})", None
+
+
+def compile_rule(rule: str, phrase: Callable[[str], str]) -> str:
+    """The regex (no flags or outer word boundaries) of one rule; ``phrase`` turns a word
+    or quoted phrase into its regex (the taxonomy's ``phrase_regex``). For ``A NOT B``
+    the regex of A (the cue); ``compile_exclusion`` gives the sentences it excludes."""
+    return _compile(rule, phrase)[0]
+
+
+def compile_exclusion(rule: str, phrase: Callable[[str], str], boundary: str) -> str | None:
+    """For ``A NOT B``: the regex (no flags) of a whole sentence that holds both A and B,
+    in either order, each between ``boundary`` assertions (the taxonomy's word boundary);
+    None for any other rule. A sentence never reaches across . ! ? (unless followed by a
+    non-space, as in "2.5%") or a newline."""
+    sides = _compile(rule, phrase)[1]
+    if sides is None:
+        return None
+    a, b = (rf"{boundary}{rx}{boundary}" for rx in sides)
+    s = _SENTENCE_PART
+    return rf"{s}*(?:{a}{s}*?{b}|{b}{s}*?{a}){s}*"

@@ -14,6 +14,7 @@ A taxonomy is TOML with one ``[[topic]]`` table per topic::
     exclude_articles = ["hobby drone"]   # optional: the topic does not count in an
                                          # article whose document contains one of these
     rules = ['negotiat* NEAR/6 (war | peace)']  # optional cue rules (see cue_rules)
+    # 'talks NOT (trade | tariff*)': "talks" counts; a sentence with both is blanked
 
 Phrases match case-insensitively on word boundaries; a space also matches a hyphen
 ("air defence" finds "air-defence"), the last word may take a plural ending, British
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.contracts.cue_rules import RuleError, compile_rule
+from analytics.contracts.cue_rules import RuleError, compile_exclusion, compile_rule
 from analytics.contracts.toml_lines import line_of
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -98,9 +99,22 @@ class Topic:
         return rf"(?i){WORD_BOUNDARY}{self.alternation}{WORD_BOUNDARY}"
 
     @property
+    def rule_exclusions(self) -> list[str]:
+        """Per ``A NOT B`` rule, the regex (no flags) of a whole sentence holding A and B."""
+        found = (compile_exclusion(r, phrase_regex, WORD_BOUNDARY) for r in self.rules)
+        return [rx for rx in found if rx is not None]
+
+    @property
     def exclude_regex(self) -> str | None:
-        """The ``exclude`` phrases, blanked out of a document before the topic is counted."""
-        return _phrases_regex(self.exclude)
+        """What is blanked out of a document before the topic is counted: the ``exclude``
+        phrases and, for each ``A NOT B`` rule, every sentence that holds both A and B
+        (the sentences first: at one start, the whole sentence goes)."""
+        phrases = _phrases_regex(self.exclude)
+        sentences = sorted(set(self.rule_exclusions))
+        if not sentences:
+            return phrases
+        words = [phrases.removeprefix("(?i)")] if phrases else []
+        return "(?i)(?:" + "|".join(sentences + words) + ")"
 
     @property
     def exclude_articles_regex(self) -> str | None:
