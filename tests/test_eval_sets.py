@@ -50,6 +50,21 @@ def test_second_dev_set_is_new_rows_of_the_dev_corpora_drawn_by_its_rule(shared_
     assert again.read_bytes() == dev2_sample.KEYS_CSV.read_bytes()
 
 
+def test_third_dev_set_is_new_rows_again(shared_corpora, tmp_path):
+    earlier = set(pl.read_csv(LABELS_CSV, infer_schema_length=0)["key"]) | set(
+        pl.read_csv(dev2_sample.KEYS_CSV, infer_schema_length=0)["key"])
+    keys = pl.read_csv(dev2_sample.KEYS3_CSV, infer_schema_length=0)
+    labels = pl.read_csv(EVAL / "dev3_labels.csv", infer_schema_length=0)
+    assert labels.select("corpus", "file", "key").rows() == keys.select(
+        "corpus", "file", "key").rows()
+    assert not set(labels["key"]) & earlier
+    assert load_eval_set(shared_corpora, EVAL / "dev3_labels.csv").height == labels.height
+    again = tmp_path / "keys3.csv"
+    assert dev2_sample.main([str(shared_corpora), str(tmp_path / "rows.parquet"), str(again),
+                             "--set", "dev3"]) == 0
+    assert again.read_bytes() == dev2_sample.KEYS3_CSV.read_bytes()
+
+
 def test_second_pass_covers_60_drawn_items_and_kappa_uses_the_shared_ones():
     first = pl.read_csv(EVAL / "test_labels.csv", infer_schema_length=0)
     second = pl.read_csv(EVAL / "test_labels_second.csv", infer_schema_length=0)
