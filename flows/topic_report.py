@@ -191,7 +191,9 @@ def tag_partitions_flow(months: list[str], data_dir: str, taxonomy: Taxonomy) ->
 def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
                 topic_ids: list[str]) -> dict[str, pl.DataFrame]:
     tables = trend_tables(articles, mentions, topic_ids)
-    get_run_logger().info("trends: %d emerging topics", tables["emerging_topics"]["emerging"].sum())
+    get_run_logger().info("trends: %d emerging topics, %d burst days",
+                          tables["emerging_topics"]["emerging"].sum(),
+                          tables["bursts"].filter(pl.col("level") == "burst").height)
     return tables
 
 

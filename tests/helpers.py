@@ -251,6 +251,29 @@ def quarantine() -> pl.DataFrame:
     )
 
 
+def bursts() -> pl.DataFrame:
+    """A two-day air-defence burst (12 and 13 June) and a day to watch for drones."""
+    rows = [("air_missile_defense", date(2025, 6, 12), 9, 40, "burst", 5.2),
+            ("air_missile_defense", date(2025, 6, 13), 12, 44, "burst", 6.1),
+            ("drones", date(2025, 6, 20), 4, 38, "watch", 1.8)]
+    return schema.conform(pl.DataFrame(
+        [{"topic_id": t, "period": "day", "period_start": d, "articles": a, "total": n,
+          "share": a / n, "baseline_share": a / n / r, "expected": n * a / n / r, "ratio": r,
+          "z": 5.0, "p_value": 1e-6, "sources": 2, "top_source": "wire",
+          "top_source_share": 0.5, "level": level, "onset": date(2025, 6, 12)
+          if t == "air_missile_defense" else d}
+         for t, d, a, n, level, r in rows]), "bursts")
+
+
+def burst_stories() -> pl.DataFrame:
+    return schema.conform(pl.DataFrame([{
+        "topic_id": "air_missile_defense", "period": "day", "period_start": date(2025, 6, 13),
+        "onset": date(2025, 6, 12), "rank": 1,
+        "label": "Patriot batteries shot down drones over the capital", "articles": 8,
+        "sources": 2, "outlets": ["wire", "agency"], "urls": ["https://example.org/1"],
+        "first_seen": _ts(13)}]), "burst_stories")
+
+
 def tables(**overrides: pl.DataFrame) -> dict[str, pl.DataFrame]:
     frames = {
         "articles": articles(),
@@ -263,6 +286,8 @@ def tables(**overrides: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "emerging_topics": emerging_topics(),
         "cooccurrence": cooccurrence(),
         "source_shares": source_shares(),
+        "bursts": bursts(),
+        "burst_stories": burst_stories(),
         "theme_terms": theme_terms(),
         "theme_coords": theme_coords(),
         "theme_trends": theme_trends(),

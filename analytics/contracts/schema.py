@@ -119,6 +119,46 @@ SOURCE_SHARES: TableSchema = {
     "articles": pl.UInt32, "source_articles": pl.UInt32, "share": pl.Float64,
 }
 
+# Topic bursts (trends/bursts.py): one row per (topic, period) flagged 'watch' or 'burst',
+# every period of history; each period judged against earlier periods only (causal).
+BURSTS: TableSchema = {
+    "topic_id": pl.String,
+    "period": pl.String,  # day or week
+    "period_start": pl.Date,
+    "articles": pl.UInt32,  # the topic's canonical articles that period
+    "total": pl.UInt32,  # all canonical articles that period
+    "share": pl.Float64,  # articles / total
+    "baseline_share": pl.Float64,  # pooled share of the earlier non-burst periods, floored
+    "expected": pl.Float64,  # total * baseline_share
+    "ratio": pl.Float64,  # share / baseline_share: the effect size
+    "z": pl.Float64,  # normal deviate with the same upper tail as p_value
+    "p_value": pl.Float64,  # binomial P(X >= articles | total, baseline_share)
+    "sources": pl.UInt32,  # outlets with the topic that period
+    "top_source": pl.String,  # the outlet with most of the topic's articles
+    "top_source_share": pl.Float64,  # its share of the topic's articles
+    "top_source_excess": pl.Float64,  # its part of the excess over expected (per-source test)
+    "window_articles": pl.UInt32,  # the topic's articles over the confirmation window
+    "window_ratio": pl.Float64,  # that window's share / its baseline share
+    "window_p_value": pl.Float64,  # that window's binomial upper tail
+    "level": pl.String,  # watch | burst
+    "onset": pl.Date,  # first period of the run of flagged periods this one belongs to
+}
+
+# What drove a burst (trends/burst_stories.py): per burst peak, its largest stories.
+BURST_STORIES: TableSchema = {
+    "topic_id": pl.String,
+    "period": pl.String,
+    "period_start": pl.Date,  # the peak: the run's flagged period with the most articles
+    "onset": pl.Date,  # first flagged period of the run
+    "rank": pl.UInt32,  # 1 = the story with the most articles
+    "label": pl.String,  # its most central title
+    "articles": pl.UInt32,  # the topic's articles of the peak in the story, duplicates in
+    "sources": pl.UInt32,
+    "outlets": pl.List(pl.String),
+    "urls": pl.List(pl.String),  # up to three, one per outlet
+    "first_seen": UTC_DATETIME,
+}
+
 THEME_TERMS: TableSchema = {"theme_id": pl.Int32, "term": pl.String, "weight": pl.Float64}
 
 THEME_COORDS: TableSchema = {"article_id": pl.String, "x": pl.Float64, "y": pl.Float64}
@@ -161,6 +201,8 @@ TABLES: dict[str, TableSchema] = {
     "emerging_topics": EMERGING_TOPICS,
     "cooccurrence": COOCCURRENCE,
     "source_shares": SOURCE_SHARES,
+    "bursts": BURSTS,
+    "burst_stories": BURST_STORIES,
     "theme_terms": THEME_TERMS,
     "theme_coords": THEME_COORDS,
     "theme_trends": THEME_TRENDS,
@@ -170,8 +212,8 @@ TABLES: dict[str, TableSchema] = {
     "quotes": QUOTES,
 }
 # The report's inputs beyond the core tables: shown when present, empty when absent.
-REPORT_EXTRAS = ("emerging_topics", "cooccurrence", "source_shares", "theme_terms",
-                 "theme_coords", "theme_trends")
+REPORT_EXTRAS = ("emerging_topics", "cooccurrence", "source_shares", "bursts",
+                 "burst_stories", "theme_terms", "theme_coords", "theme_trends")
 
 
 class SchemaError(ValueError):

@@ -17,6 +17,7 @@ import polars as pl
 from matplotlib.figure import Figure, SubFigure
 
 from analytics.report import charts
+from analytics.report.charts import bursts as burst_charts
 from analytics.report.charts import claims as claim_charts
 from analytics.report.charts import themes as theme_charts
 from analytics.report.charts import topics as topic_charts
@@ -58,6 +59,7 @@ def _text(note: str) -> Callable[[ReportData], str]:
 TOPIC_CHARTS = "Topic charts"
 SOURCES = "Share by source"
 COOCCURRENCE = "Topic co-occurrence"
+BURSTS = "Bursts"
 CLAIMS = "Spending claims"
 THEMES = "Themes"
 
@@ -116,6 +118,18 @@ CHARTS: tuple[ChartSpec, ...] = (
               "once). The colour is the lift: red pairs meet more often than their sizes alone "
               "would make them, blue pairs less often; white cells have too few articles to "
               "judge."),
+    ),
+    ChartSpec(
+        "bursts_timeline", BURSTS,
+        lambda d, fig: burst_charts.bursts_timeline_chart(d.bursts, d.topic_labels,
+                                                          colors=d.colors, fig=fig),
+        lambda d: 2.2 + 0.34 * max(1, d.bursts["topic_id"].n_unique()),
+        _text("Each mark is a day on which a topic drew far more articles than its own "
+              "baseline (the 28 days before, unusual days left out) would lead one to expect "
+              "from that day's volume: filled marks are bursts (at least twice the baseline "
+              "share, p < 0.001, five articles, two outlets, confirmed by the week), open "
+              "marks are days to watch. Bigger marks, larger ratios. What drove the latest "
+              "bursts follows."),
     ),
     ChartSpec(
         "spending_claims", CLAIMS,

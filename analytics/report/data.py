@@ -39,6 +39,8 @@ class ReportData:
     emerging_topics: pl.DataFrame = _empty("emerging_topics")
     cooccurrence: pl.DataFrame = _empty("cooccurrence")
     source_shares: pl.DataFrame = _empty("source_shares")
+    bursts: pl.DataFrame = _empty("bursts")
+    burst_stories: pl.DataFrame = _empty("burst_stories")
     theme_terms: pl.DataFrame = _empty("theme_terms")
     theme_coords: pl.DataFrame = _empty("theme_coords")
     theme_trends: pl.DataFrame = _empty("theme_trends")

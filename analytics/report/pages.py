@@ -1,9 +1,10 @@
 """The report's sections as A4 pages: frames and the run summary in, ``Figure`` pages out.
 
-Section order: title (with what changed), topics table, emerging topics, topic charts
-(totals, trends, share over time), share by source, topic co-occurrence, evidence, spending
-claims (by target year, over time, table), themes (bars, map, sizes over time, table), data
-quality. Every section renders "no data" pages for empty frames rather than failing.
+Section order: title (with what changed), topics table, emerging topics, bursts (timeline,
+what drove them), topic charts (totals, trends, share over time), share by source, topic
+co-occurrence, evidence, spending claims (by target year, over time, table), themes (bars,
+map, sizes over time, table), data quality. Every section renders "no data" pages for
+empty frames rather than failing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 from matplotlib.figure import Figure
 
-from analytics.report import chart_registry, charts, claims_table, facts, sections
+from analytics.report import bursts_pages, chart_registry, charts, claims_table, facts, sections
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural
 from analytics.report.layout import Column, Flow, add_footers
@@ -229,6 +230,7 @@ def _build_pages(data: ReportData, title: str) -> list[Figure]:
     section_pages = [
         ("Topics", topic_pages(data)),
         ("Emerging topics", sections.emerging_pages(data)),
+        (chart_registry.BURSTS, bursts_pages.bursts_pages(data)),
         *((name, chart_registry.section_pages(name, data)) for name in (
             chart_registry.TOPIC_CHARTS, chart_registry.SOURCES, chart_registry.COOCCURRENCE)),
         ("Evidence", sections.evidence_pages(data, topic_table(data))),

@@ -13,7 +13,14 @@ from flows.cli import app
 
 runner = CliRunner()
 
-# (title, date, text); peace_negotiations of the seed taxonomy counts "ceasefire" and "truce"
+# A taxonomy of its own, so that the default taxonomy's growth (which now counts the
+# humanitarian pause) does not change what there is to suggest.
+TAXONOMY = """[[topic]]
+id = "peace_negotiations"
+label = "Peace talks and ceasefire"
+phrases = ["ceasefire", "truce"]
+"""
+# (title, date, text); peace_negotiations counts "ceasefire" and "truce"
 ARTICLES = [
     ("Ceasefire begins in Gaza", "2023-11-24",
      "A four-day ceasefire began at dawn. Aid trucks crossed at Rafah during the "
@@ -46,9 +53,12 @@ def corpus(tmp_path_factory):
 
 
 def _suggest(corpus: Path, *options: str):
+    taxonomy = corpus.parent / "taxonomy.toml"
+    taxonomy.write_text(TAXONOMY, encoding="utf-8")
     # A fixed width, so that the table's sentences are not wrapped whatever the terminal.
     return runner.invoke(app, ["taxonomy", "suggest", "peace_negotiations", "--corpus",
-                               str(corpus), "--min-support", "2", *options],
+                               str(corpus), "--min-support", "2", "--taxonomy", str(taxonomy),
+                               *options],
                          env={"COLUMNS": "200"})
 
 

@@ -18,19 +18,19 @@ from analytics.report.csv_tables import csv_ready
 from analytics.report.writer import ReportFiles, write_report
 from tests import helpers as h
 
-# title, topics, emerging topics, 3 topic charts (totals, trends, share), share by source,
-# co-occurrence, evidence, claims (by year, over time, table), themes (bars, map, trends,
-# table), data quality
-FULL_PAGES = 17
-# as above, but spending claims and themes are single "no data" pages
-EMPTY_PAGES = 12
+# title, topics, emerging topics, bursts (timeline, what drove them), 3 topic charts
+# (totals, trends, share), share by source, co-occurrence, evidence, claims (by year, over
+# time, table), themes (bars, map, trends, table), data quality
+FULL_PAGES = 19
+# as above, but bursts, spending claims and themes are single "no data" pages
+EMPTY_PAGES = 13
 ROOT = Path(__file__).resolve().parents[3]
-CHARTS = {"topic_totals", "topic_trends", "themes", "spending_claims", "topic_share",
-          "source_shares", "cooccurrence", "spending_claims_over_time", "theme_map",
-          "theme_trends"}
-PAGE_TITLES = ("Emerging topics", "Topic co-occurrence", "Share by source",
-               "Spending targets over time", "Theme map", "Evidence", "Topic share over time",
-               "Theme sizes over time")
+CHARTS = {"topic_totals", "topic_trends", "bursts_timeline", "themes", "spending_claims",
+          "topic_share", "source_shares", "cooccurrence", "spending_claims_over_time",
+          "theme_map", "theme_trends"}
+PAGE_TITLES = ("Emerging topics", "Bursts over time", "What drove the bursts",
+               "Topic co-occurrence", "Share by source", "Spending targets over time",
+               "Theme map", "Evidence", "Topic share over time", "Theme sizes over time")
 
 
 def _write(out: Path, **kwargs) -> ReportFiles:
@@ -155,11 +155,12 @@ def test_title_page_says_what_changed(report):
 
 def test_contents_points_at_the_right_pages(report):
     title = _pdftotext(report.pdf, 1)
-    entries = dict(re.findall(r"(Emerging topics|Share by source|Topic co-occurrence|Evidence"
-                              r"|Themes|Data quality)\s+page (\d+)", title))
-    assert set(entries) == {"Emerging topics", "Share by source", "Topic co-occurrence",
-                            "Evidence", "Themes", "Data quality"}
-    firsts = {"Emerging topics": "Emerging topics", "Share by source": "Share by source",
+    entries = dict(re.findall(r"(Emerging topics|Bursts|Share by source|Topic co-occurrence"
+                              r"|Evidence|Themes|Data quality)\s+page (\d+)", title))
+    assert set(entries) == {"Emerging topics", "Bursts", "Share by source",
+                            "Topic co-occurrence", "Evidence", "Themes", "Data quality"}
+    firsts = {"Emerging topics": "Emerging topics", "Bursts": "Bursts over time",
+              "Share by source": "Share by source",
               "Topic co-occurrence": "Topic co-occurrence", "Evidence": "Evidence",
               "Themes": "Themes and their top terms", "Data quality": "Data quality"}
     for name, page in entries.items():
@@ -172,6 +173,17 @@ def test_pdf_has_every_section(report):
                     "Spending claims", "Themes and their top terms", "Data quality",
                     "Patriot batteries shot down", "HTTP 503", "missing text", *PAGE_TITLES):
         assert heading in text, heading
+
+
+def test_bursts_section_names_each_burst_and_its_stories(report):
+    page = next(i for i in range(1, FULL_PAGES + 1)
+                if "What drove the bursts" in _pdftotext(report.pdf, i))
+    text = " ".join(_pdftotext(report.pdf, page).split())
+    # h.bursts(): an air-defence run from 12 June peaking on the 13th; h.burst_stories()
+    assert "Air and missile defence: 2025-06-13" in text
+    assert "12 articles of 44 that day (run since 2025-06-12): 6.1x its baseline share" in text
+    assert "Patriot batteries shot down drones over the capital" in text
+    assert "wire, agency" in text and "https://example.org/1" in text
 
 
 def test_topic_table_shows_change_and_reach(report):

@@ -1,0 +1,80 @@
+"""The report's bursts section: the timeline, then what drove the latest bursts.
+
+For each burst peak of ``burst_stories`` (newest first): the topic, the day, how far
+above its baseline it stood, and its largest stories with their outlets and a link.
+Pure: frames in, page figures out.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from matplotlib.figure import Figure
+
+from analytics.report import chart_registry
+from analytics.report.data import ReportData
+from analytics.report.formatting import fmt_date, fmt_int, plural, truncate
+from analytics.report.layout import Column, Flow
+
+STORY_COLUMNS = [Column("#", 0.3, "right"), Column("Story (its most central title)", 3.2,
+                                                   max_lines=3),
+                 Column("Articles", 0.65, "right"), Column("Outlets", 1.35, max_lines=3),
+                 Column("Link", 1.6, max_lines=3)]
+
+
+def _peak_line(data: ReportData, peak: dict) -> str:
+    flag = data.bursts.filter(
+        (pl.col("topic_id") == peak["topic_id"]) & (pl.col("period") == peak["period"])
+        & (pl.col("period_start") == peak["period_start"])).head(1)
+    if flag.is_empty():
+        return ""
+    f = flag.row(0, named=True)
+    onset = (f" (run since {fmt_date(f['onset'])})"
+             if f["onset"] is not None and f["onset"] != f["period_start"] else "")
+    return (f"{plural(f['articles'], 'article')} of {fmt_int(f['total'])} that {peak['period']}"
+            f"{onset}: {f['ratio']:.1f}x its baseline share, p = {f['p_value']:.0e}, "
+            f"{plural(f['sources'], 'outlet')}.")
+
+
+def what_drove_it_pages(data: ReportData) -> list[Figure]:
+    """Per burst peak, its stories; a line saying so when there is no burst."""
+    flow = Flow("What drove the bursts")
+    stories = data.burst_stories
+    if stories.is_empty():
+        flow.paragraph("No topic burst in this date range: no day drew at least twice its "
+                       "baseline share of articles from two or more outlets.", size=10,
+                       color="0.3")
+        return flow.pages
+    flow.paragraph("The topic's articles of each burst's busiest day, near duplicates "
+                   "included, grouped by what their titles say; a story's line is its most "
+                   "central title. Newest bursts first.")
+    peaks = stories.select("topic_id", "period", "period_start").unique(maintain_order=True)
+    for peak in peaks.iter_rows(named=True):
+        label = data.topic_labels.get(peak["topic_id"], peak["topic_id"])
+        flow.heading(f"{truncate(label, 60)}: {fmt_date(peak['period_start'])}", size=10)
+        line = _peak_line(data, peak)
+        if line:
+            flow.paragraph(line, size=8.5, color="0.3")
+        rows = stories.filter(
+            (pl.col("topic_id") == peak["topic_id"])
+            & (pl.col("period_start") == peak["period_start"])).sort("rank")
+        flow.table(STORY_COLUMNS, [
+            [str(r["rank"]), r["label"], fmt_int(r["articles"]),
+             ", ".join(r["outlets"][:4]) + (" …" if len(r["outlets"]) > 4 else ""),
+             (r["urls"] or [""])[0]]
+            for r in rows.iter_rows(named=True)])
+    return flow.pages
+
+
+def bursts_pages(data: ReportData) -> list[Figure]:
+    """The timeline's page, then the stories of the latest bursts; one "no data" page
+    when no day was flagged."""
+    if data.bursts.is_empty():
+        flow = Flow(chart_registry.BURSTS)
+        flow.paragraph("no data: no topic burst or day to watch in this date range",
+                       size=12, color="0.3")
+        flow.paragraph("A burst is a day on which a topic draws at least twice its own "
+                       "baseline share of articles, from two or more outlets; the baseline is "
+                       "the 28 days before, so a burst needs at least two weeks of history.")
+        return flow.pages
+    return [*chart_registry.section_pages(chart_registry.BURSTS, data),
+            *what_drove_it_pages(data)]

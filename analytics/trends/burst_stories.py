@@ -1,0 +1,124 @@
+"""What drove a burst: the stories inside its peak, as an analyst would name them.
+
+For each burst (one row per run of flagged periods: its peak, the period with the most
+articles of the topic), the topic's articles of that period, near duplicates included
+(an outlet repeating a story is part of its weight), are grouped by their titles:
+TF-IDF of the title words, with word weights learnt from all the titles of the stream
+(inside a peak every title says "mutiny"; against the stream that word is what makes
+the story), then average-linkage clustering at a cosine similarity of
+``min_similarity``, so "Wagner seizes Rostov in mutiny" and "Prigozhin's mutiny: fighters
+take Rostov" land together and an unrelated story of the same day does not. A
+story's label is its most central title (the highest mean similarity to the others);
+stories are ranked by articles, then outlets. Media Cloud calls this "top stories at an
+attention peak". Pure: frames in, a ``burst_stories`` frame out.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from analytics.contracts import schema
+
+_PERIOD_DAYS = {"day": 1, "week": 7}
+
+
+def burst_peaks(bursts: pl.DataFrame, *, max_bursts: int = 12) -> pl.DataFrame:
+    """One row per burst run (``topic_id, period, onset``): the flagged period with the
+    most articles (ties: the earliest), newest runs first, at most ``max_bursts``.
+    Needs ``bursts`` rows (``level`` 'burst' only are kept)."""
+    b = bursts.filter(pl.col("level") == "burst")
+    if b.is_empty():
+        return b.select("topic_id", "period", "period_start", "onset", "articles")
+    return (
+        b.sort(["articles", "period_start"], descending=[True, False])
+        .group_by("topic_id", "period", "onset", maintain_order=True).first()
+        .sort(["period_start", "articles", "topic_id"], descending=[True, True, False])
+        .head(max_bursts)
+        .select("topic_id", "period", "period_start", "onset", "articles")
+    )
+
+
+_BACKGROUND_MAX = 50_000  # titles the word weights are learnt from (a seeded sample beyond)
+
+
+def _title_vectorizer(articles: pl.DataFrame) -> TfidfVectorizer | None:
+    """TF-IDF of title words, fitted on the stream's titles; None without any word."""
+    titles = articles.select(pl.col("title").fill_null(""))
+    if titles.height > _BACKGROUND_MAX:
+        titles = titles.sample(_BACKGROUND_MAX, seed=0)
+    try:
+        return TfidfVectorizer(stop_words="english", sublinear_tf=True,
+                               token_pattern=r"(?u)\b[^\W\d_]{2,}\b").fit(
+            titles["title"].to_list())
+    except ValueError:  # no word at all (empty titles, numbers only)
+        return None
+
+
+def _groups(titles: list[str], vectorizer: TfidfVectorizer | None,
+            min_similarity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster labels of ``titles`` and their pairwise cosine similarities."""
+    if len(titles) == 1:
+        return np.zeros(1, dtype=int), np.ones((1, 1))
+    if vectorizer is None:
+        return np.arange(len(titles)), np.eye(len(titles))
+    x = vectorizer.transform(titles)
+    sim = (x @ x.T).toarray()
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average",
+        distance_threshold=1.0 - min_similarity,
+    ).fit_predict(np.clip(1.0 - sim, 0.0, 2.0))
+    return labels, sim
+
+
+def _stories_of(peak: dict, rows: pl.DataFrame, vectorizer: TfidfVectorizer | None,
+                min_similarity: float, max_stories: int) -> list[dict]:
+    titles = rows["title"].fill_null("").to_list()
+    labels, sim = _groups(titles, vectorizer, min_similarity)
+    stories = []
+    for label in set(labels.tolist()):
+        idx = np.flatnonzero(labels == label)
+        central = idx[int(np.argmax(sim[np.ix_(idx, idx)].mean(axis=1)))]
+        members = rows[idx.tolist()].sort("published_at")
+        outlets = members["source"].unique(maintain_order=True).to_list()
+        urls = (members.filter(pl.col("url").is_not_null())
+                .unique("source", keep="first", maintain_order=True)["url"].head(3).to_list())
+        stories.append({
+            "topic_id": peak["topic_id"], "period": peak["period"],
+            "period_start": peak["period_start"], "onset": peak["onset"],
+            "label": titles[central], "articles": len(idx), "sources": len(outlets),
+            "outlets": outlets, "urls": urls, "first_seen": members["published_at"][0],
+        })
+    stories.sort(key=lambda s: (-s["articles"], -s["sources"], s["first_seen"], s["label"]))
+    return [{**s, "rank": i + 1} for i, s in enumerate(stories[:max_stories])]
+
+
+def burst_stories(bursts: pl.DataFrame, articles: pl.DataFrame, mentions: pl.DataFrame, *,
+                  max_bursts: int = 12, max_stories: int = 3,
+                  min_similarity: float = 0.3) -> pl.DataFrame:
+    """``burst_stories``: per burst peak (``burst_peaks``), its ``max_stories`` largest
+    stories with label, articles, outlets, up to three links and when it was first seen.
+
+    Needs ``bursts`` (the ``bursts`` table), ``articles.article_id, source, url, title,
+    published_at`` and ``mentions.article_id, topic_id``.
+    """
+    peaks = burst_peaks(bursts, max_bursts=max_bursts)
+    rows: list[dict] = []
+    vectorizer = _title_vectorizer(articles) if peaks.height else None
+    for peak in peaks.iter_rows(named=True):
+        start = peak["period_start"]
+        end = start + timedelta(days=_PERIOD_DAYS[peak["period"]])
+        ids = mentions.filter(pl.col("topic_id") == peak["topic_id"]).select("article_id")
+        inside = (articles.join(ids, on="article_id", how="semi")
+                  .filter(pl.col("published_at").dt.date().is_between(start, end,
+                                                                      closed="left"))
+                  .sort("published_at", "article_id"))
+        if inside.height:
+            rows += _stories_of(peak, inside, vectorizer, min_similarity, max_stories)
+    if not rows:
+        return schema.empty("burst_stories")
+    return schema.conform(pl.DataFrame(rows), "burst_stories")
