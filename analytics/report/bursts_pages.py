@@ -30,8 +30,11 @@ def _peak_line(data: ReportData, peak: dict) -> str:
     f = flag.row(0, named=True)
     onset = (f" (run since {fmt_date(f['onset'])})"
              if f["onset"] is not None and f["onset"] != f["period_start"] else "")
+    week = (f" (the week to it: {f['window_ratio']:.1f}x, p = {f['window_p_value']:.0e})"
+            if f.get("window_p_value") is not None and f.get("window_ratio") is not None
+            else "")
     return (f"{plural(f['articles'], 'article')} of {fmt_int(f['total'])} that {peak['period']}"
-            f"{onset}: {f['ratio']:.1f}x its baseline share, p = {f['p_value']:.0e}, "
+            f"{onset}: {f['ratio']:.1f}x its baseline share, p = {f['p_value']:.0e}{week}; "
             f"{plural(f['sources'], 'outlet')}.")
 
 

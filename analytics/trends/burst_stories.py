@@ -2,8 +2,9 @@
 
 For each burst (one row per run of flagged periods: its peak, the period with the most
 articles of the topic), the topic's articles of that period, near duplicates included
-(an outlet repeating a story is part of its weight), are grouped by their titles:
-TF-IDF of the title words, with word weights learnt from all the titles of the stream
+(an outlet repeating a story is part of its weight), are grouped by what they say:
+TF-IDF of the words of the title and the text's first 300 characters, with word weights
+learnt from the whole stream
 (inside a peak every title says "mutiny"; against the stream that word is what makes
 the story), then average-linkage clustering at a cosine similarity of
 ``min_similarity``, so "Wagner seizes Rostov in mutiny" and "Prigozhin's mutiny: fighters
@@ -46,15 +47,27 @@ def burst_peaks(bursts: pl.DataFrame, *, max_bursts: int = 12) -> pl.DataFrame:
 _BACKGROUND_MAX = 50_000  # titles the word weights are learnt from (a seeded sample beyond)
 
 
+_LEAD_CHARS = 300  # of the text after the title: a headline alone is too short to compare
+
+
+def _heads(articles: pl.DataFrame) -> pl.Expr:
+    """Expression: the title and the start of the text, what stories are compared by."""
+    title = pl.col("title").fill_null("")
+    if "text" not in articles.columns:
+        return title
+    return title + " " + pl.col("text").fill_null("").str.slice(0, _LEAD_CHARS)
+
+
 def _title_vectorizer(articles: pl.DataFrame) -> TfidfVectorizer | None:
-    """TF-IDF of title words, fitted on the stream's titles; None without any word."""
-    titles = articles.select(pl.col("title").fill_null(""))
-    if titles.height > _BACKGROUND_MAX:
-        titles = titles.sample(_BACKGROUND_MAX, seed=0)
+    """TF-IDF of the words of titles and leads, fitted on the stream; None without any
+    word."""
+    heads = articles.select(head=_heads(articles))
+    if heads.height > _BACKGROUND_MAX:
+        heads = heads.sample(_BACKGROUND_MAX, seed=0)
     try:
         return TfidfVectorizer(stop_words="english", sublinear_tf=True,
                                token_pattern=r"(?u)\b[^\W\d_]{2,}\b").fit(
-            titles["title"].to_list())
+            heads["head"].to_list())
     except ValueError:  # no word at all (empty titles, numbers only)
         return None
 
@@ -78,7 +91,8 @@ def _groups(titles: list[str], vectorizer: TfidfVectorizer | None,
 def _stories_of(peak: dict, rows: pl.DataFrame, vectorizer: TfidfVectorizer | None,
                 min_similarity: float, max_stories: int) -> list[dict]:
     titles = rows["title"].fill_null("").to_list()
-    labels, sim = _groups(titles, vectorizer, min_similarity)
+    labels, sim = _groups(rows.select(head=_heads(rows))["head"].to_list(), vectorizer,
+                          min_similarity)
     stories = []
     for label in set(labels.tolist()):
         idx = np.flatnonzero(labels == label)
@@ -99,12 +113,12 @@ def _stories_of(peak: dict, rows: pl.DataFrame, vectorizer: TfidfVectorizer | No
 
 def burst_stories(bursts: pl.DataFrame, articles: pl.DataFrame, mentions: pl.DataFrame, *,
                   max_bursts: int = 12, max_stories: int = 3,
-                  min_similarity: float = 0.3) -> pl.DataFrame:
+                  min_similarity: float = 0.2) -> pl.DataFrame:
     """``burst_stories``: per burst peak (``burst_peaks``), its ``max_stories`` largest
     stories with label, articles, outlets, up to three links and when it was first seen.
 
     Needs ``bursts`` (the ``bursts`` table), ``articles.article_id, source, url, title,
-    published_at`` and ``mentions.article_id, topic_id``.
+    published_at`` (``text`` used when present) and ``mentions.article_id, topic_id``.
     """
     peaks = burst_peaks(bursts, max_bursts=max_bursts)
     rows: list[dict] = []

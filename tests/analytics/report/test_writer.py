@@ -182,6 +182,7 @@ def test_bursts_section_names_each_burst_and_its_stories(report):
     # h.bursts(): an air-defence run from 12 June peaking on the 13th; h.burst_stories()
     assert "Air and missile defence: 2025-06-13" in text
     assert "12 articles of 44 that day (run since 2025-06-12): 6.1x its baseline share" in text
+    assert "2 outlets" in text
     assert "Patriot batteries shot down drones over the capital" in text
     assert "wire, agency" in text and "https://example.org/1" in text
 
