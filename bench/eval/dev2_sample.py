@@ -38,7 +38,7 @@ from bench.eval.load import (
     _rss,
     _zelenskyy,
 )
-from bench.eval.test_sample import SECURITY_WORDS
+from bench.eval.test_sample import security_then_random
 
 SEED = 20261203
 SEED3 = 20261204
@@ -77,17 +77,14 @@ def read_pool(root: Path, corpus: str, file: str) -> pl.DataFrame:
     return _indexed(root, corpus, file, "headline" if corpus == CNN else "title")
 
 
-def draw(pool: pl.DataFrame, corpus: str, file: str, taken: pl.DataFrame,
-         quota: tuple[int, int], seed: int) -> pl.DataFrame:
-    n_security, n_random = quota
+def draw(pool: pl.DataFrame, taken: pl.DataFrame, quota: tuple[int, int],
+         seed: int) -> pl.DataFrame:
+    """Eligible rows of ``pool`` (text of 1 to MAX_CHARS characters, one per key, none of
+    ``taken``), drawn by the test set's rule."""
     eligible = (pool.filter(pl.col("text").str.len_chars().is_between(1, MAX_CHARS))
                 .unique("key", keep="first", maintain_order=True)
                 .join(taken, on="key", how="anti"))
-    shuffled = eligible.sample(fraction=1.0, shuffle=True, seed=seed)
-    security = shuffled.filter(pl.col("text").str.contains(SECURITY_WORDS)).head(n_security)
-    rest = shuffled.join(security.select("key"), on="key", how="anti").head(n_random)
-    return pl.concat([security.with_columns(stratum=pl.lit("security")),
-                      rest.with_columns(stratum=pl.lit("random"))])
+    return security_then_random(eligible, *quota, seed)
 
 
 def main(argv: list[str]) -> int:
@@ -108,7 +105,7 @@ def main(argv: list[str]) -> int:
         if third and corpus == KZ:
             pool = pool.filter(pl.col("published_at") >= pl.lit(WAR_START).str.to_datetime(
                 time_zone="UTC"))
-        parts.append(draw(pool, corpus, file, taken, quota, seed))
+        parts.append(draw(pool, taken, quota, seed))
     rows = pl.concat(parts)
     rows.select("corpus", "file", "key", "stratum").write_csv(keys_csv)
     rows.write_parquet(out)

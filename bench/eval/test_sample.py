@@ -36,13 +36,19 @@ SECURITY_WORDS = (
 )
 
 
-def draw(pool: pl.DataFrame, corpus: str) -> pl.DataFrame:
-    n_security, n_random = QUOTAS[corpus]
-    shuffled = pool.sample(fraction=1.0, shuffle=True, seed=SEED)
+def security_then_random(pool: pl.DataFrame, n_security: int, n_random: int,
+                         seed: int) -> pl.DataFrame:
+    """``pool`` shuffled with ``seed``: its first ``n_security`` rows holding a security
+    word (stratum ``security``), then the next ``n_random`` rows (``random``)."""
+    shuffled = pool.sample(fraction=1.0, shuffle=True, seed=seed)
     security = shuffled.filter(pl.col("text").str.contains(SECURITY_WORDS)).head(n_security)
     rest = shuffled.join(security.select("key"), on="key", how="anti").head(n_random)
     return pl.concat([security.with_columns(stratum=pl.lit("security")),
                       rest.with_columns(stratum=pl.lit("random"))])
+
+
+def draw(pool: pl.DataFrame, corpus: str) -> pl.DataFrame:
+    return security_then_random(pool, *QUOTAS[corpus], SEED)
 
 
 def main(argv: list[str]) -> int:
