@@ -1,10 +1,13 @@
 """Theme-model quality and speed on labelled and large news corpora; prints tables.
 
     python bench/themes_quality.py [--coherence] [--scale] [--auto] [--million] [--no-base]
-                                   [--repeats N]
+                                   [--repeats N] [--no-strip]
 
 Reads /work/shared/corpora (beside the repository); never copies data into the repo.
---coherence needs gensim (the ``bench`` extra).
+--coherence needs gensim (the ``bench`` extra). Texts are fitted as ``fit_themes`` fits
+them: each source's furniture stripped first (BBC, AG and the press releases are one
+source each; RSS has its outlets); ``--no-strip`` fits the raw texts, as the version
+before. Coherence is always measured on the raw texts.
 """
 
 from __future__ import annotations
@@ -25,8 +28,20 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from analytics.themes.boilerplate import find_boilerplate, strip_boilerplate  # noqa: E402
 from analytics.themes.clustering import fit_themes  # noqa: E402
 from analytics.themes.model import ThemeModel, match_term_sets  # noqa: E402
+
+STRIP = True  # strip each source's furniture before fitting, as fit_themes does
+
+
+def for_themes(texts: list[str]) -> list[str]:
+    """``texts`` (one source) as ``fit_themes`` gives them to the model."""
+    if not STRIP:
+        return texts
+    series, source = pl.Series(texts, dtype=pl.String), pl.Series([None] * len(texts),
+                                                                  dtype=pl.String)
+    return strip_boilerplate(source, series, find_boilerplate(source, series)).to_list()
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 PUBLISHED = [("BBC: LDA (published)", ".727", ".701", "", ""),
@@ -81,7 +96,7 @@ def timed(fn, repeats: int):
 
 
 def clustering(name, texts, labels, k, repeats) -> list[tuple]:
-    model, wall = timed(lambda: ThemeModel(k).fit(texts), repeats)
+    model, wall = timed(lambda: ThemeModel(k).fit(for_themes(texts)), repeats)
     pred = model.labels_
     return [(f"{name}: ours k={k}", f"{normalized_mutual_info_score(labels, pred):.3f}",
              f"{adjusted_rand_score(labels, pred):.3f}", f"{wall:.2f}",
@@ -90,7 +105,7 @@ def clustering(name, texts, labels, k, repeats) -> list[tuple]:
 
 def auto_k(name, texts, labels) -> tuple:
     start = time.perf_counter()
-    model = ThemeModel("auto").fit(texts)
+    model = ThemeModel("auto").fit(for_themes(texts))
     wall = time.perf_counter() - start
     scores = " ".join(f"{k}:{s:.2f}" for k, s in model.k_scores_.items())
     score = (lambda f: f"{f(labels, model.labels_):.3f}") if labels else (lambda f: "")
@@ -106,11 +121,12 @@ def coherence(texts, ks=(10, 20, 30, 40, 50), seeds=(0, 1, 2)) -> list[tuple]:
     tokens = [[w for w in re.findall(r"[a-z]+", t.lower()) if len(w) >= 3 and w not in stop]
               for t in texts]
     vocab = Dictionary(tokens)
+    fitted = for_themes(texts)  # the measure reads the raw texts, the model the stripped
     rows, stab_rows = [], []
     for k in ks:
         npmi, div, dropped, tops = [], [], [], []
         for seed in seeds:
-            model = ThemeModel(k, random_state=seed).fit(texts)
+            model = ThemeModel(k, random_state=seed).fit(fitted)
             top = [t[:10] for t in model.top_terms_]
             tops.append(top)
             div.append(len({w for t in top for w in t}) / (10 * len(top)))
@@ -127,7 +143,7 @@ def coherence(texts, ks=(10, 20, 30, 40, 50), seeds=(0, 1, 2)) -> list[tuple]:
 def stability(texts, k=5, seeds=range(5), fraction=None) -> float:
     """Mean best-match (Hungarian) Jaccard of top-10 terms between seed 0 and seeds 1..4;
     with ``fraction`` each seed also draws its own random subsample of the texts."""
-    tops = []
+    tops, texts = [], for_themes(texts)
     for seed in seeds:
         sub = texts
         if fraction:
@@ -170,6 +186,7 @@ def auto_validation(name, texts, labels, n_sub=3, fraction=0.9) -> None:
     vs labels (full fit), document-NPMI of the top-10 words, and stability at that k over
     ``n_sub`` fits on random ``fraction`` subsamples (own seed each): top-10-word Jaccard
     (Hungarian best match, vs the full fit) and ARI of the partitions on shared texts."""
+    raw, texts = texts, for_themes(texts)
     start = time.perf_counter()
     auto = ThemeModel("auto").fit(texts)
     wall = time.perf_counter() - start
@@ -187,7 +204,7 @@ def auto_validation(name, texts, labels, n_sub=3, fraction=0.9) -> None:
         rows.append((f"{k}{mark}", f"{score:.3f}",
                      f"{normalized_mutual_info_score(labels, full.labels_):.3f}",
                      f"{adjusted_rand_score(labels, full.labels_):.3f}",
-                     f"{doc_npmi(texts, full.top_terms_):.3f}",
+                     f"{doc_npmi(raw, full.top_terms_):.3f}",
                      f"{np.mean(jac):.3f}", f"{np.mean(ari):.3f}"))
     print(f"\n{name}: auto-k validation ({len(set(labels))} labelled classes; auto picked "
           f"{auto.n_themes_} in {wall:.1f} s, load {os.getloadavg()[0]:.2f})")
@@ -198,7 +215,7 @@ def auto_validation(name, texts, labels, n_sub=3, fraction=0.9) -> None:
 def scale(k: int | str = 50) -> None:
     articles = rss_articles()
     start = time.perf_counter()
-    result = fit_themes(articles, n_themes=k)
+    result = fit_themes(articles, n_themes=k, boilerplate=STRIP)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assigned = result.article_themes["article_id"].n_unique()
@@ -211,9 +228,10 @@ def scale(k: int | str = 50) -> None:
 
 def rss_articles() -> pl.DataFrame:
     path = CORPORA / "rss-world-news-2022-2023" / "world_news_rss_2022_2023.csv.gz"
-    df = pl.read_csv(path, columns=["published_utc", "title", "description", "link"])
+    df = pl.read_csv(path, columns=["published_utc", "outlet", "title", "description",
+                                    "link"])
     return df.select(
-        article_id=pl.col("link"), title=pl.col("title").fill_null(""),
+        article_id=pl.col("link"), source=pl.col("outlet"), title=pl.col("title").fill_null(""),
         text=pl.col("description").fill_null(""),
         published_at=pl.col("published_utc").str.to_datetime(time_zone="UTC"),
         duplicate_of=pl.lit(None, dtype=pl.String))
@@ -236,7 +254,7 @@ def million(k: str) -> None:
     wall time (corpus building excluded) and the process's peak RSS (included)."""
     articles = million_articles()
     start = time.perf_counter()
-    result = fit_themes(articles, n_themes=int(k) if k.isdigit() else k)
+    result = fit_themes(articles, n_themes=int(k) if k.isdigit() else k, boilerplate=STRIP)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     main = result.article_themes.filter(pl.col("weight") == pl.col("weight").max()
@@ -267,7 +285,11 @@ def main() -> None:
     parser.add_argument("--million-run", metavar="K", help=argparse.SUPPRESS)
     parser.add_argument("--no-base", action="store_true", help="skip the BBC/AG table")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (median)")
+    parser.add_argument("--no-strip", action="store_true",
+                        help="fit the raw texts (no furniture stripped), as before")
     args = parser.parse_args()
+    global STRIP
+    STRIP = not args.no_strip
     if not CORPORA.is_dir():
         sys.exit(f"corpora not found at {CORPORA} (expected beside the repository)")
     if args.million_run:
@@ -275,7 +297,8 @@ def main() -> None:
         return
     if args.million:
         for k in ("50", "auto"):  # a fresh process each, so peak RSS is the fit's own
-            subprocess.run([sys.executable, __file__, "--million-run", k], check=True)
+            subprocess.run([sys.executable, __file__, "--million-run", k,
+                            *(["--no-strip"] if args.no_strip else [])], check=True)
     if args.no_base and not (args.coherence or args.auto or args.scale):
         return
     bbc, bbc_y = load_bbc()

@@ -13,7 +13,9 @@ import numpy as np
 import polars as pl
 
 from analytics.contracts import schema
-from analytics.themes.model import NotEnoughData, ThemeModel, make_label, match_term_sets
+from analytics.themes.boilerplate import find_boilerplate, no_boilerplate, strip_boilerplate
+from analytics.themes.labels import make_label
+from analytics.themes.model import NotEnoughData, ThemeModel, match_term_sets
 
 OUTLIER = -1
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
@@ -22,7 +24,9 @@ _PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
 @dataclass(frozen=True)
 class ThemeResult:
     """``themes`` and ``article_themes`` follow ``schema.THEMES`` / ``ARTICLE_THEMES``;
-    ``term_weights`` (theme_id, term, weight) and ``coords`` (article_id, x, y) as above."""
+    ``term_weights`` (theme_id, term, weight) and ``coords`` (article_id, x, y) as above;
+    ``boilerplate`` the furniture stripped from each source's texts before fitting
+    (``boilerplate.BOILERPLATE``), stripped again from articles placed later."""
 
     themes: pl.DataFrame
     article_themes: pl.DataFrame
@@ -37,29 +41,39 @@ class ThemeResult:
     theme_ids: tuple[int, ...] = ()
     projection: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
                                                             compare=False)
+    boilerplate: pl.DataFrame = field(default_factory=no_boilerplate, repr=False,
+                                      compare=False)
 
 
 def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_state: int = 0,
                min_theme_size: int = 5, max_themes: int = 30, secondary_ratio: float = 0.8,
-               outlier_threshold: float = 0.25, max_fit_docs: int = 5_000) -> ThemeResult:
+               outlier_threshold: float = 0.25, max_fit_docs: int = 5_000,
+               boilerplate: bool = True) -> ThemeResult:
     """Cluster the canonical articles (``duplicate_of`` null) into themes.
 
-    Needs ``article_id``, ``title``, ``text``; duplicates are skipped. Every canonical
+    Needs ``article_id``, ``title``, ``text``, and ``source`` for ``boilerplate`` (without
+    it all articles are one source); duplicates are skipped. With ``boilerplate``, each
+    source's furniture (lines and phrases recurring in many of its items,
+    ``analytics.themes.boilerplate``) is stripped from the texts the model sees. Every
+    canonical
     article gets one ``article_themes`` row for its main theme (``weight`` = cosine
     similarity to the theme centroid; theme -1 = outlier) plus rows for other themes whose
     similarity is at least ``secondary_ratio`` of the main one. Theme ids are numbered by
-    size, largest first; ``label`` joins up to three c-TF-IDF terms, ``top_terms`` are ten
-    single words (see ``analytics.themes.model``). ``outlier_threshold`` is relative to
+    size, largest first; ``label`` joins up to three c-TF-IDF terms, phrases kept whole
+    (``analytics.themes.labels``), ``top_terms`` are ten single words (see
+    ``analytics.themes.model``). ``outlier_threshold`` is relative to
     each theme's median member similarity. A corpus too small or uniform to split gives
     empty frames and the reason in ``status``.
     """
     canonical = _canonical(articles)
-    texts = _texts(canonical)
+    texts, sources = _texts(canonical), _sources(canonical)
+    furniture = find_boilerplate(sources, texts) if boilerplate else no_boilerplate()
+    texts = strip_boilerplate(sources, texts, furniture)
     model = ThemeModel(n_themes, min_theme_size=min_theme_size, max_themes=max_themes,
                        max_fit_docs=max_fit_docs, outlier_threshold=outlier_threshold,
                        random_state=random_state)
     try:
-        sims = model.fit_transform(texts)
+        sims = model.fit_transform(texts.to_list())
     except NotEnoughData as exc:
         return _empty_result(str(exc))
     # Largest theme first, so ids read in order of importance and do not depend on NMF order.
@@ -90,7 +104,7 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
         coords=_coords(ids, sims, projection),
         outlier_share=float(np.mean(labels == OUTLIER)),
         model=model, columns=tuple(int(c) for c in order),
-        theme_ids=tuple(range(len(order))), projection=projection,
+        theme_ids=tuple(range(len(order))), projection=projection, boilerplate=furniture,
     )
 
 
@@ -108,11 +122,17 @@ def _canonical(articles: pl.DataFrame) -> pl.DataFrame:
     return articles
 
 
-def _texts(articles: pl.DataFrame) -> list[str]:
+def _texts(articles: pl.DataFrame) -> pl.Series:
     return articles.select(
         pl.concat_str(pl.col("title").fill_null(""), pl.col("text").fill_null(""),
                       separator="\n")
-    ).to_series().to_list()
+    ).to_series()
+
+
+def _sources(articles: pl.DataFrame) -> pl.Series:
+    if "source" in articles.columns:
+        return articles.get_column("source").cast(pl.String)
+    return pl.Series("source", [None] * articles.height, dtype=pl.String)
 
 
 def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
@@ -129,7 +149,7 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
         return result
     if result.projection is None:
         raise ValueError("extend_themes needs a fitted result (its projection is missing)")
-    texts = _texts(fresh)
+    texts = strip_boilerplate(_sources(fresh), _texts(fresh), result.boilerplate).to_list()
     columns = list(result.columns)
     sims = result.model.transform(texts)[:, columns]
     model_labels = result.model.predict(texts)

@@ -10,7 +10,8 @@ Layout, one folder per fit (written by the run of that date)::
 
     data/themes/fits/run_date=2025-06-05/model.npz            arrays: model, map projection
     data/themes/fits/run_date=2025-06-05/model.json           vocabulary, parameters, columns
-    data/themes/fits/run_date=2025-06-05/<table>.parquet      themes, article_themes, ...
+    data/themes/fits/run_date=2025-06-05/<table>.parquet      themes, article_themes, ...,
+                                                              boilerplate (stripped furniture)
     data/themes/fits/run_date=2025-06-05/fit.json             parameters; written last
 
 A fit is plain data (``ThemeModel.to_state``): loading one runs no code from the store and
@@ -43,13 +44,16 @@ from analytics.themes.clustering import ThemeResult, extend_themes, fit_themes
 from analytics.themes.history import StableThemes, stabilise
 from analytics.themes.model import ThemeModel
 
-FORMAT = 1  # of model.npz + model.json; any other means refit
+# Of model.npz + model.json + the tables; any other means refit. 2: the fit strips each
+# source's furniture (boilerplate.parquet) before fitting, so a fit of 1 is refitted.
+FORMAT = 2
 ARRAYS = "model.npz"
 META = "model.json"
 LEGACY = "model.pkl"  # the pickled model of earlier versions: never read, removed on save
 STAMP = "fit.json"
-TEXT_FIELDS = ["article_id", "title", "text", "duplicate_of"]  # what themes read of articles
-_TABLES = ("themes", "article_themes", "term_weights", "coords")
+# What themes read of articles (the source: whose furniture to strip).
+TEXT_FIELDS = ["article_id", "source", "title", "text", "duplicate_of"]
+_TABLES = ("themes", "article_themes", "term_weights", "coords", "boilerplate")
 _PROJECTION = ("projection_mean", "projection_axes")
 _NPZ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 _STATE_ERRORS = (KeyError, TypeError, ValueError, IndexError)

@@ -9,7 +9,8 @@ faster, which is what lets 188k articles fit in seconds.
 Describing a theme: ``top_terms_`` are single words of 3+ letters, each in one theme's
 list only (the theme where its weight most exceeds its mean weight in the other themes,
 measured on the theme's core members), chosen greedily for contrast and document
-co-occurrence (``coherent_terms``); the label comes from c-TF-IDF terms (phrases allowed).
+co-occurrence (``coherent_terms``); the label comes from c-TF-IDF terms, each grown to the
+phrase it belongs to in the theme ("west" -> "west bank", ``analytics.themes.labels``).
 
 Choosing k (``n_themes="auto"``): on a sample (by text hash, ``stable_sample``) of at most
 ``auto_sample`` texts, each k of a grid in ``[min_themes, max_themes]`` gets one quick
@@ -48,6 +49,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
+
+from analytics.themes.labels import whole_terms
 
 # Words of two or more letters; tokens with digits or underscores are dropped whole.
 TOKEN_PATTERN = r"\b[^\W\d_][^\W\d_]+\b"
@@ -215,14 +218,22 @@ def _centroids(x, labels, n_clusters) -> np.ndarray:
     return normalize(sp.csr_matrix(member @ x)).toarray().astype(np.float32)
 
 
-def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_clusters: int) -> np.ndarray:
-    """c-TF-IDF (BERTopic): each theme's documents as one document; tf per theme times
-    log(1 + mean words per theme / the term's frequency over all themes)."""
+def class_counts(counts: sp.csr_matrix, labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """How often each term occurs in each theme's texts (a dense themes x terms array)."""
     member = sp.csr_matrix(
         (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
         shape=(n_clusters, counts.shape[0]),
     )
-    tf = (member @ counts).toarray()
+    return (member @ counts).toarray()
+
+
+def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_clusters: int, *,
+                tf: np.ndarray | None = None) -> np.ndarray:
+    """c-TF-IDF (BERTopic): each theme's documents as one document; tf per theme times
+    log(1 + mean words per theme / the term's frequency over all themes). ``tf``: the
+    ``class_counts`` when already at hand."""
+    if tf is None:
+        tf = class_counts(counts, labels, n_clusters)
     freq = tf.sum(axis=0)
     idf = np.log1p(tf.sum() / max(n_clusters, 1) / np.maximum(freq, 1))
     return normalize(tf, norm="l1") * idf
@@ -301,22 +312,6 @@ def _npmi(present: sp.csc_matrix, cols: np.ndarray) -> np.ndarray:
     p = np.diag(both).copy()
     joint = both + 1e-12
     return np.log(joint / np.maximum(np.outer(p, p), 1e-24)) / -np.log(joint)
-
-
-def make_label(terms: list[str], n_words: int = 3) -> str:
-    """The first ``n_words`` terms (words of 3+ letters) that share no word with each other;
-    a phrase replaces a single word it contains ("air" becomes "air defence")."""
-    chosen: list[str] = []
-    for term in terms:
-        words = set(term.split())
-        if any(len(w) < 3 for w in words):
-            continue
-        overlap = [c for c in chosen if set(c.split()) & words]
-        if not overlap and len(chosen) < n_words:
-            chosen.append(term)
-        elif len(overlap) == 1 and set(overlap[0].split()) < words:
-            chosen[chosen.index(overlap[0])] = term
-    return " / ".join(chosen or terms[:n_words])
 
 
 def match_term_sets(a: list[list[str]], b: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -448,12 +443,17 @@ class ThemeModel(TransformerMixin, BaseEstimator):
     def _describe(self, x, counts, sims) -> None:
         """``top_terms_``: single words of 3+ letters, each in one theme's list only, picked
         for contrast and co-occurrence (``coherent_terms``); ``label_terms_``: c-TF-IDF
-        terms (phrases allowed), also exclusive to one theme."""
+        terms (phrases allowed), also exclusive to one theme, each grown to its phrase in
+        the theme (``labels.whole_terms``)."""
         kept = np.flatnonzero(self.labels_ >= 0)
         labels, k = self.labels_[kept], self.n_themes_
         names = self.counter_.feature_names_
-        ctfidf = exclusive(class_tfidf(counts[kept], labels, k))
-        self.label_terms_ = [[t for t, _ in row] for row in top_terms(ctfidf, names, 6)]
+        tf = class_counts(counts[kept], labels, k)
+        ctfidf = exclusive(class_tfidf(counts, labels, k, tf=tf))
+        # Label terms keep their phrases whole ("west" -> "west bank"), from how often
+        # the theme's own texts hold each phrase.
+        self.label_terms_ = whole_terms(
+            [[t for t, _ in row] for row in top_terms(ctfidf, names, 6)], tf, names)
         # A theme's core (members at least as close as its median member) defines its
         # words; loosely attached members would blur them towards generic news words.
         core = kept[sims[kept, labels] >= self.typical_similarity_[labels]]

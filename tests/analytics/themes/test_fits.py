@@ -74,14 +74,14 @@ def test_fits_round_trip_and_are_found_by_date_and_parameters(any_store, corpus,
     fits.save(date(2025, 6, 1), PARAMS, fitted)
     found = fits.latest(date(2025, 6, 5), PARAMS)
     assert found is not None and found.fitted_on == date(2025, 6, 1)
-    for name in ("themes", "article_themes", "term_weights", "coords"):
+    for name in ("themes", "article_themes", "term_weights", "coords", "boilerplate"):
         assert_frame_equal(getattr(found.result, name), getattr(fitted, name))
     loaded, in_memory = extend_themes(found.result, corpus), extend_themes(fitted, corpus)
     assert_frame_equal(loaded.article_themes, in_memory.article_themes, check_exact=True)
     assert_frame_equal(loaded.coords, in_memory.coords, check_exact=True)
     assert {p.name for p in fits.storage.glob(fits.root / "run_date=2025-06-01", "*")} == {
         "model.npz", "model.json", "fit.json", "themes.parquet", "article_themes.parquet",
-        "term_weights.parquet", "coords.parquet"}
+        "term_weights.parquet", "coords.parquet", "boilerplate.parquet"}
     assert fits.latest(date(2025, 5, 31), PARAMS) is None  # made after that run date
     assert fits.latest(date(2025, 6, 5), {**PARAMS, "n_themes": "4"}) is None
     fits.save(date(2025, 6, 3), PARAMS, replace(fitted, status="x"))
@@ -241,7 +241,7 @@ def _edit_json(**changes):
     (_garble_json, "model.json", "not JSON"),
     (lambda s, f: s.remove(f / "model.npz"), "model.npz", "missing"),
     (lambda s, f: s.remove(f / "model.json"), "model.json", "missing"),
-    (_edit_json(format=2), "model.json", "unknown format version 2"),
+    (_edit_json(format=1), "model.json", "unknown format version 1"),  # before furniture
     (_edit_json(model__version=2), "model.json", "unknown theme model state version 2"),
     (_edit_json(columns=[0, 1]), "model.json", "do not match 3 themes"),
     (lambda s, f: s.remove(f / "coords.parquet"), "", "a table is missing or damaged"),
