@@ -38,7 +38,7 @@ from bench.eval.load import (
     _rss,
     _zelenskyy,
 )
-from bench.eval.test_sample import security_then_random
+from bench.eval.test_sample import save_draw, security_then_random
 
 SEED = 20261203
 SEED3 = 20261204
@@ -106,10 +106,7 @@ def main(argv: list[str]) -> int:
             pool = pool.filter(pl.col("published_at") >= pl.lit(WAR_START).str.to_datetime(
                 time_zone="UTC"))
         parts.append(draw(pool, taken, quota, seed))
-    rows = pl.concat(parts)
-    rows.select("corpus", "file", "key", "stratum").write_csv(keys_csv)
-    rows.write_parquet(out)
-    print(rows.group_by("corpus", "stratum").len().sort("corpus", "stratum"))
+    save_draw(pl.concat(parts), keys_csv, out)
     return 0
 
 

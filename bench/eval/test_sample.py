@@ -51,12 +51,17 @@ def draw(pool: pl.DataFrame, corpus: str) -> pl.DataFrame:
     return security_then_random(pool, *QUOTAS[corpus], SEED)
 
 
-def main(argv: list[str]) -> int:
-    root, out = Path(argv[0]), Path(argv[1])
-    rows = pl.concat([draw(read_pool(root, c), c) for c in QUOTAS])
-    rows.select("corpus", "file", "key", "stratum").write_csv(KEYS_CSV)
+def save_draw(rows: pl.DataFrame, keys_csv: Path, out: Path) -> None:
+    """The drawn keys to ``keys_csv``, the rows with their texts to ``out``; a count per
+    corpus and stratum to stdout."""
+    rows.select("corpus", "file", "key", "stratum").write_csv(keys_csv)
     rows.write_parquet(out)
     print(rows.group_by("corpus", "stratum").len().sort("corpus", "stratum"))
+
+
+def main(argv: list[str]) -> int:
+    root, out = Path(argv[0]), Path(argv[1])
+    save_draw(pl.concat([draw(read_pool(root, c), c) for c in QUOTAS]), KEYS_CSV, out)
     return 0
 
 
