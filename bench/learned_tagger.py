@@ -34,15 +34,12 @@ from sklearn.model_selection import KFold
 
 from analytics.contracts.taxonomy import load_taxonomy
 from analytics.topics.tagging import tag_topics
-from bench.eval.load import RSS, TOPICS, CorporaMissingError, load_eval_set
+from bench.eval.load import DEV_SETS, RSS, TOPICS, CorporaMissingError, load_eval_set
 from bench.eval.test_corpora import load_test_set
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 TEST_LABELS = REPO / "bench" / "eval" / "test_labels.csv"
-# Every dev set's hand labels train the model (never the test set's).
-DEV_LABELS = [REPO / "bench" / "eval" / name
-              for name in ("labels.csv", "dev2_labels.csv", "dev3_labels.csv")]
 TAXONOMY = REPO / "seeds" / "taxonomy.toml"
 RSS_FILE = CORPORA / RSS / "world_news_rss_2022_2023.csv.gz"
 WEAK_N, WEAK_SEED = 20_000, 7
@@ -155,7 +152,8 @@ def main() -> int:
     args = ap.parse_args()
     start = time.perf_counter()
     try:
-        dev = pl.concat([load_eval_set(CORPORA, labels) for labels in DEV_LABELS
+        # every dev set's hand labels train the model (never the test set's)
+        dev = pl.concat([load_eval_set(CORPORA, labels) for labels in DEV_SETS.values()
                          if labels.is_file()])
         if not RSS_FILE.is_file():
             raise CorporaMissingError(f"{RSS_FILE} not found")

@@ -22,15 +22,13 @@ import polars as pl
 
 from analytics.contracts.taxonomy import load_taxonomy
 from analytics.topics.tagging import tag_topics
-from bench.eval.load import TOPICS, CorporaMissingError, load_eval_set
+from bench.eval.load import DEV_SETS, TOPICS, CorporaMissingError, load_eval_set
 from bench.eval.test_corpora import load_test_set
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 TARGET_P, TARGET_R = 0.90, 0.85
 TEST_LABELS = REPO / "bench" / "eval" / "test_labels.csv"
-DEV2_LABELS = REPO / "bench" / "eval" / "dev2_labels.csv"
-DEV3_LABELS = REPO / "bench" / "eval" / "dev3_labels.csv"
 SPLITS = {"dev": ("dev",), "dev2": ("dev2",), "dev3": ("dev3",), "test": ("test",),
           "both": ("dev", "test"), "all": ("dev", "dev2", "dev3", "test")}
 
@@ -88,12 +86,9 @@ def main() -> int:
     ap.add_argument("--errors", metavar="TOPIC", help="print the dev sets' false positives "
                     "and negatives")
     args = ap.parse_args()
-    loaders = {"dev": lambda: load_eval_set(CORPORA),
-               "dev2": lambda: load_eval_set(CORPORA, DEV2_LABELS),
-               "dev3": lambda: load_eval_set(CORPORA, DEV3_LABELS),
-               "test": lambda: load_test_set(CORPORA, TEST_LABELS)}
     try:
-        sets = {name: loaders[name]() for name in SPLITS[args.split]}
+        sets = {name: load_test_set(CORPORA, TEST_LABELS) if name == "test"
+                else load_eval_set(CORPORA, DEV_SETS[name]) for name in SPLITS[args.split]}
     except CorporaMissingError as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from bench.eval import dev2_sample, kappa
-from bench.eval.load import LABELS_CSV, TOPICS, load_eval_set
+from bench.eval.load import DEV_SETS, LABELS_CSV, TOPICS, load_eval_set
 from bench.eval.test_corpora import TEST_CORPORA, load_test_set
 
 EVAL = Path(__file__).resolve().parents[1] / "bench" / "eval"
@@ -37,13 +37,13 @@ def test_second_dev_set_is_new_rows_of_the_dev_corpora_drawn_by_its_rule(shared_
                                                                          tmp_path):
     dev1 = pl.read_csv(LABELS_CSV, infer_schema_length=0)
     keys = pl.read_csv(dev2_sample.KEYS_CSV, infer_schema_length=0)
-    labels = pl.read_csv(EVAL / "dev2_labels.csv", infer_schema_length=0)
+    labels = pl.read_csv(DEV_SETS["dev2"], infer_schema_length=0)
     assert labels.select("corpus", "file", "key").rows() == keys.select(
         "corpus", "file", "key").rows()
     assert not set(labels["key"]) & set(dev1["key"])
     assert set(labels["corpus"]) <= set(dev1["corpus"])
     assert set(labels.select(TOPICS).unique().to_series().to_list()) <= {"0", "1"}
-    texts = load_eval_set(shared_corpora, EVAL / "dev2_labels.csv")
+    texts = load_eval_set(shared_corpora, DEV_SETS["dev2"])
     assert texts.height == labels.height and texts["text"].str.len_chars().min() > 0
     again = tmp_path / "keys.csv"  # drawing again gives the same rows
     assert dev2_sample.main([str(shared_corpora), str(tmp_path / "rows.parquet"), str(again)]) == 0
@@ -54,11 +54,11 @@ def test_third_dev_set_is_new_rows_again(shared_corpora, tmp_path):
     earlier = set(pl.read_csv(LABELS_CSV, infer_schema_length=0)["key"]) | set(
         pl.read_csv(dev2_sample.KEYS_CSV, infer_schema_length=0)["key"])
     keys = pl.read_csv(dev2_sample.KEYS3_CSV, infer_schema_length=0)
-    labels = pl.read_csv(EVAL / "dev3_labels.csv", infer_schema_length=0)
+    labels = pl.read_csv(DEV_SETS["dev3"], infer_schema_length=0)
     assert labels.select("corpus", "file", "key").rows() == keys.select(
         "corpus", "file", "key").rows()
     assert not set(labels["key"]) & earlier
-    assert load_eval_set(shared_corpora, EVAL / "dev3_labels.csv").height == labels.height
+    assert load_eval_set(shared_corpora, DEV_SETS["dev3"]).height == labels.height
     again = tmp_path / "keys3.csv"
     assert dev2_sample.main([str(shared_corpora), str(tmp_path / "rows.parquet"), str(again),
                              "--set", "dev3"]) == 0

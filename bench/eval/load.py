@@ -23,6 +23,9 @@ from pathlib import Path
 import polars as pl
 
 LABELS_CSV = Path(__file__).with_name("labels.csv")
+# Every dev set, by name: the cues are refined on these, never on the test set.
+DEV_SETS = {"dev": LABELS_CSV, "dev2": LABELS_CSV.with_name("dev2_labels.csv"),
+            "dev3": LABELS_CSV.with_name("dev3_labels.csv")}
 
 TOPICS: tuple[str, ...] = (
     "air_missile_defense",
