@@ -16,10 +16,10 @@ from analytics.report.formatting import fmt_date, fmt_int, plural, truncate
 from analytics.report.layout import Column, Flow
 
 # 6.87 inches in all, the text width of every table of the report
-STORY_COLUMNS = [Column("#", 0.3, "right"), Column("Story (its most central title)", 3.0,
+STORY_COLUMNS = [Column("#", 0.3, "right"), Column("Story (its most central title)", 3.2,
                                                    max_lines=3),
-                 Column("Articles", 0.65, "right"), Column("Outlets", 1.35, max_lines=3),
-                 Column("Link", 1.57, max_lines=3)]
+                 Column("Articles", 0.65, "right"), Column("Outlets", 1.25, max_lines=3),
+                 Column("Link", 1.47, max_lines=3)]
 
 
 def _peak_line(data: ReportData, peak: dict) -> str:
