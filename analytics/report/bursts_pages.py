@@ -1,16 +1,14 @@
-"""The report's bursts section: the timeline, then what drove the latest bursts.
+"""The report's bursts section after its timeline: what drove the latest bursts.
 
 For each burst peak of ``burst_stories`` (newest first): the topic, the day, how far
 above its baseline it stood, and its largest stories with their outlets and a link.
-Pure: frames in, page figures out.
+Pure: frames in, lines drawn into a page :class:`Flow`.
 """
 
 from __future__ import annotations
 
 import polars as pl
-from matplotlib.figure import Figure
 
-from analytics.report import chart_registry
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, plural, truncate
 from analytics.report.layout import Column, Flow
@@ -39,15 +37,22 @@ def _peak_line(data: ReportData, peak: dict) -> str:
             f"{plural(f['sources'], 'outlet')}.")
 
 
-def what_drove_it_pages(data: ReportData) -> list[Figure]:
+def bursts_gap(data: ReportData) -> str:
+    """Why the section has nothing to show ("" when it has)."""
+    if data.bursts.is_empty():
+        return ("no burst or day to watch in this date range (the baseline is the 28 days "
+                "before, so a burst needs two weeks of history)")
+    return ""
+
+
+def write_what_drove_it(flow: Flow, data: ReportData) -> None:
     """Per burst peak, its stories; a line saying so when there is no burst."""
-    flow = Flow("What drove the bursts")
     stories = data.burst_stories
     if stories.is_empty():
         flow.paragraph("No topic burst in this date range: no day drew at least twice its "
                        "baseline share of articles from two or more outlets.", size=10,
                        color="0.3")
-        return flow.pages
+        return
     flow.paragraph("The topic's articles of each burst's busiest day, near duplicates "
                    "included, grouped by what their titles say; a story's line is its most "
                    "central title. Newest bursts first.")
@@ -66,19 +71,3 @@ def what_drove_it_pages(data: ReportData) -> list[Figure]:
              ", ".join(r["outlets"][:4]) + (" …" if len(r["outlets"]) > 4 else ""),
              (r["urls"] or [""])[0]]
             for r in rows.iter_rows(named=True)])
-    return flow.pages
-
-
-def bursts_pages(data: ReportData) -> list[Figure]:
-    """The timeline's page, then the stories of the latest bursts; one "no data" page
-    when no day was flagged."""
-    if data.bursts.is_empty():
-        flow = Flow(chart_registry.BURSTS)
-        flow.paragraph("no data: no topic burst or day to watch in this date range",
-                       size=12, color="0.3")
-        flow.paragraph("A burst is a day on which a topic draws at least twice its own "
-                       "baseline share of articles, from two or more outlets; the baseline is "
-                       "the 28 days before, so a burst needs at least two weeks of history.")
-        return flow.pages
-    return [*chart_registry.section_pages(chart_registry.BURSTS, data),
-            *what_drove_it_pages(data)]

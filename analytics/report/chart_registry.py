@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import polars as pl
 from matplotlib.figure import Figure, SubFigure
 
-from analytics.report import charts
+from analytics.report import brief, charts
+from analytics.report.charts import brief as brief_charts
 from analytics.report.charts import bursts as burst_charts
 from analytics.report.charts import claims as claim_charts
 from analytics.report.charts import themes as theme_charts
@@ -44,6 +45,17 @@ def _shown_topics(data: ReportData) -> int:
     return data.canonical_mentions.filter(pl.col("mentions") > 0)["topic_id"].n_unique()
 
 
+def _panels_height(panels: int) -> float:
+    """Small multiples in three columns: a row of panels is 1.45 inches."""
+    return 1.9 + 1.45 * max(-(-min(panels, 15) // 3), 1)
+
+
+def _outlets_height(data: ReportData) -> float:
+    shown = topic_charts.outlet_volumes(data.source_shares).filter(
+        pl.col("periods") >= topic_charts.OUTLET_MIN_PERIODS).height
+    return 2.2 + 1.6 * max(-(-min(shown, 12) // 3), 1) if shown else 4.5
+
+
 def _real_themes(data: ReportData) -> int:
     return data.themes.filter(pl.col("theme_id") >= 0).height
 
@@ -65,6 +77,44 @@ THEMES = "Themes"
 
 # The PNGs in charts/ are listed in this order (report files, Prefect artifacts).
 CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec(  # drawn on page 1 by pages.brief_pages (its section has no chart pages)
+        "brief_share", "Brief",
+        lambda d, fig: brief_charts.brief_share_chart(
+            brief.core_share(d.topic_trends, charts.core_topics(d.topic_labels)),
+            d.topic_labels, charts.core_topics(d.topic_labels), colors=d.colors,
+            fig=fig),
+        _fixed(brief_charts.HEIGHT),
+        _text("Each panel is a core topic's share of all articles per week, on its own "
+              "scale; the red dot is the latest week, the dashed line its usual share."),
+    ),
+    ChartSpec(
+        "topic_share", TOPIC_CHARTS,
+        lambda d, fig: topic_charts.topic_share_chart(
+            d.topic_trends, d.topic_labels, period=topic_charts.share_period(d.topic_trends),
+            colors=d.colors, bursts=d.bursts, date_range=d.date_range(), fig=fig),
+        lambda d: _panels_height(_shown_topics(d)),
+        lambda d: (f"Each panel is one topic's share of all articles per "
+                   f"{topic_charts.share_period(d.topic_trends) or 'period'} (articles "
+                   "mentioning it / all articles), so the growth of the stream itself does not "
+                   "show; the core topics come first, in taxonomy order. Each panel has its "
+                   "own scale: compare shapes, and read the tick labels for sizes. The dashed "
+                   "line is the topic's share over the whole range. Marks at the top are the "
+                   "first days of its bursts (filled) and days to watch (open); the date is "
+                   "its largest burst. Topic colours are the same in every chart."),
+    ),
+    ChartSpec(
+        "topic_trends", TOPIC_CHARTS,
+        lambda d, fig: topic_charts.topic_trends_chart(
+            d.topic_trends, d.topic_labels, period=charts.choose_period(d.topic_trends),
+            colors=d.colors, bursts=d.bursts, date_range=d.date_range(), fig=fig),
+        lambda d: _panels_height(_shown_topics(d) + 1),
+        lambda d: (f"The same topics in counts: articles per "
+                   f"{charts.choose_period(d.topic_trends) or 'period'} that mention the "
+                   "topic, each panel on its own scale. The first panel is all articles: "
+                   "where it grows, every topic's count grows with it, which the shares "
+                   "above leave out. The period follows the date range: days under three "
+                   "weeks, weeks up to two years, months beyond."),
+    ),
     ChartSpec(
         "topic_totals", TOPIC_CHARTS,
         lambda d, fig: charts.topic_totals_chart(
@@ -73,42 +123,26 @@ CHARTS: tuple[ChartSpec, ...] = (
         lambda d: 1.8 + 0.32 * _shown_topics(d),
         _text("Each bar counts the articles that mention the topic at least once (near "
               "duplicates counted once); the percentage is the share of all articles in the "
-              "report. Topic colours are the same in every chart."),
-    ),
-    ChartSpec(
-        "topic_trends", TOPIC_CHARTS,
-        lambda d, fig: charts.topic_trends_chart(
-            d.topic_trends, d.topic_labels, period=charts.choose_period(d.topic_trends),
-            colors=d.colors, legend="below", fig=fig),
-        _fixed(7.5),
-        lambda d: (f"Each line counts the articles per "
-                   f"{charts.choose_period(d.topic_trends) or 'period'} that mention the "
-                   "topic; periods without articles count as zero. The period follows the "
-                   "date range: days under three weeks, weeks up to two years, months beyond."),
-    ),
-    ChartSpec(
-        "topic_share", TOPIC_CHARTS,
-        lambda d, fig: topic_charts.topic_share_chart(
-            d.topic_trends, d.topic_labels, period=topic_charts.share_period(d.topic_trends),
-            colors=d.colors, fig=fig),
-        _fixed(8.3),
-        lambda d: (f"Each panel is one topic's share of all articles per "
-                   f"{topic_charts.share_period(d.topic_trends) or 'period'} (articles "
-                   "mentioning it / all articles); the panels share one scale, so a higher "
-                   "line is a larger part of the coverage. The dashed line is the topic's "
-                   "share over the whole range: above it, the topic gets more attention than "
-                   "usual."),
+              "report."),
     ),
     ChartSpec(
         "source_shares", SOURCES,
-        lambda d, fig: topic_charts.source_shares_chart(d.source_shares, d.topic_labels,
-                                                         fig=fig),
-        _fixed(8.4),
-        _text("Each cell is the percentage of one source's articles (column; article count in "
-              "brackets) that mention the topic (row), over the whole date range. Read a "
-              "column to see what an outlet covers; read a row to see which outlets carry a "
-              "topic. Shares within a source keep a prolific outlet from looking like a "
-              "trend."),
+        lambda d, fig: topic_charts.source_shares_chart(
+            d.source_shares, d.topic_labels, colors=d.colors, date_range=d.date_range(),
+            fig=fig),
+        lambda d: _outlets_height(d),
+        lambda d: (
+            "Each panel is one outlet (its article count in brackets): the share of its "
+            "articles per month that mention each of the busiest topics, on one scale for "
+            "all outlets. Shares within an outlet keep a prolific outlet from looking like a "
+            f"trend. A month counts from {topic_charts.OUTLET_MIN_ARTICLES} articles of the "
+            "outlet (fewer leave a gap), and an outlet gets a panel with "
+            f"{topic_charts.OUTLET_MIN_PERIODS} such months."
+            if topic_charts.enough_per_outlet(d.source_shares) else
+            "Too few articles per outlet for a share over time: an outlet needs "
+            f"{topic_charts.OUTLET_MIN_ARTICLES} articles in each of "
+            f"{topic_charts.OUTLET_MIN_PERIODS} months. The topic table gives the shares "
+            "over the whole range."),
     ),
     ChartSpec(
         "cooccurrence", COOCCURRENCE,
@@ -165,12 +199,15 @@ CHARTS: tuple[ChartSpec, ...] = (
                                                     fig=fig),
         _fixed(8.6),
         _text("Each dot is an article, placed so that articles with similar theme profiles sit "
-              "close together, and coloured by its main theme; boxed numbers mark the middle "
-              "of each theme. Grey dots fit no theme. Distances are only comparative."),
+              "close together, and coloured by its main theme (the largest themes have colours "
+              "of their own, smaller ones share a slate blue); each theme's number and name "
+              "are boxed at the middle of its articles, or moved aside with a line to it where "
+              "labels would overlap. Grey dots fit no theme. Distances are only comparative."),
     ),
     ChartSpec(
         "theme_trends", THEMES,
-        lambda d, fig: theme_charts.theme_trends_chart(d.theme_trends, d.themes, fig=fig),
+        lambda d, fig: theme_charts.theme_trends_chart(d.theme_trends, d.themes,
+                                                       date_range=d.date_range(), fig=fig),
         _fixed(6.8),
         _text("Articles per period by main theme, stacked: the height of a band is the number "
               "of articles in that theme, the top of the stack all articles that fit a theme. "

@@ -89,8 +89,9 @@ def topic_reach(topic_mentions: pl.DataFrame, articles: pl.DataFrame) -> pl.Data
 
 def new_claims(claims: pl.DataFrame, articles: pl.DataFrame, run_date: date) -> pl.DataFrame:
     """Claims whose article was first stored on ``run_date`` (``articles.ingested_on``),
-    with the article's ``title, source, published_at``; newest article first."""
-    fresh = articles_of(articles, claims, "title", "source", "published_at", "ingested_on")
+    with the article's ``title, source, url, published_at``; newest article first."""
+    fresh = articles_of(articles, claims, "title", "source", "url", "published_at",
+                        "ingested_on")
     fresh = fresh.filter(pl.col("ingested_on") == run_date).drop("ingested_on")
     return claims.join(fresh, on="article_id", how="inner").sort(
         ["published_at", "article_id", "value"], descending=[True, False, True], nulls_last=True)
@@ -163,3 +164,38 @@ def period_end(start: date, period: str) -> date:
     if period == "month":
         return date(start.year + start.month // 12, start.month % 12 + 1, 1)
     return start + timedelta(days=PERIOD_DAYS.get(period, 7))
+
+
+def distinct_evidence(topic_mentions: pl.DataFrame, topic_ids: list[str], *,
+                      candidates: int = 20, min_words: int = 6) -> pl.DataFrame:
+    """``topic_id, evidence``: one sentence per topic of ``topic_ids``, taken in that order,
+    each a sentence no earlier topic got when the topic has another one (a sentence naming
+    four topics is the evidence of one of them).
+
+    A topic's candidates are its sentences from the articles that mention it most (up to
+    ``candidates``), sentences of ``min_words`` words or more first. Needs
+    ``topic_mentions.article_id, topic_id, mentions, evidence``.
+    """
+    ranked = (
+        topic_mentions.filter(pl.col("topic_id").is_in(topic_ids) & (pl.col("mentions") > 0)
+                              & (pl.col("evidence").str.strip_chars() != ""))
+        .with_columns(_short=pl.col("evidence").str.count_matches(r"\S+") < min_words)
+        .sort(["topic_id", "_short", "mentions", "article_id"],
+              descending=[False, False, True, False])
+        .unique(["topic_id", "evidence"], keep="first", maintain_order=True)
+        .group_by("topic_id", maintain_order=True).head(candidates)
+    )
+    options: dict[str, list[str]] = {}
+    for topic, sentence in ranked.select("topic_id", "evidence").iter_rows():
+        options.setdefault(topic, []).append(sentence)
+    used: set[str] = set()
+    chosen = []
+    for topic in topic_ids:
+        sentences = options.get(topic)
+        if not sentences:
+            continue
+        pick = next((s for s in sentences if s not in used), sentences[0])
+        used.add(pick)
+        chosen.append((topic, pick))
+    return pl.DataFrame(chosen, schema={"topic_id": pl.String, "evidence": pl.String},
+                        orient="row")

@@ -1,8 +1,9 @@
 """A4 page layout for the PDF report: pure, it returns ``Figure`` pages and saves nothing.
 
-:class:`Flow` lays out headings, paragraphs, key/value blocks and tables top-down and
-starts a new page when one is full; table cells are wrapped to their column and clipped
-to it, so no text (however hostile) can run into its neighbour or off the page.
+:class:`Flow` lays out headings, paragraphs, key/value blocks, tables and charts top-down
+and starts a new page when one is full; several sections may share it (``section``), so
+a short one does not take a page. Table cells are wrapped to their column and clipped to
+it, so no text (however hostile) can run into its neighbour or off the page.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ LEFT, RIGHT, TOP, BOTTOM = 0.7, 0.7, 0.75, 0.85  # inches; the footer lives in B
 TEXT_W = PAGE_W - LEFT - RIGHT
 _CHAR_EM = 0.53  # a generous average DejaVu Sans glyph width, in ems
 _SHADE = (0.95, 0.96, 0.97)
+# A table's last rows may use this much of the bottom margin (the footer sits below it)
+# rather than go alone onto a "(continued)" page.
+_SLACK = 0.3
+_WIDOW_ROWS = 2  # at most this many rows count as orphaned
+SECTION_MIN_SPACE = 2.4  # inches a section needs left on a page to start there
 
 
 def chars_for(width_in: float, size: float, char_em: float = _CHAR_EM) -> int:
@@ -53,13 +59,13 @@ class Flow:
         self.pages: list[Figure] = []
         self._new_page()
 
-    def _new_page(self) -> None:
+    def _new_page(self, continued: bool = True) -> None:
         with style():
             self.fig = Figure(figsize=A4)
         FigureCanvasAgg(self.fig)
         self.pages.append(self.fig)
         self.y = PAGE_H - TOP
-        suffix = " (continued)" if len(self.pages) > 1 else ""
+        suffix = " (continued)" if continued and len(self.pages) > 1 else ""
         self.heading(self.title + suffix, size=15)
 
     def ensure(self, height: float) -> bool:
@@ -72,6 +78,20 @@ class Flow:
     def space(self, inches: float) -> None:
         self.y -= inches
 
+    def remaining(self) -> float:
+        """Inches left on the current page."""
+        return self.y - BOTTOM
+
+    def section(self, title: str, min_space: float = SECTION_MIN_SPACE) -> None:
+        """Start section ``title`` here, or on a new page when less than ``min_space``
+        inches are left; pages it continues onto are headed "``title`` (continued)"."""
+        self.title = title
+        if self.remaining() < min_space:
+            self._new_page(continued=False)
+            return
+        self.space(0.15)
+        self.heading(title, size=15)
+
     def _text(self, x: float, text: str, size: float, **kw) -> object:
         with style():
             return self.fig.text(x / PAGE_W, self.y / PAGE_H, text, fontsize=size, va="top",
@@ -83,12 +103,34 @@ class Flow:
         self.y -= line_height(size) * 1.35
 
     def paragraph(self, text: str, size: float = 9, color: str = "0.15",
-                  max_lines: int | None = None, indent: float = 0.0) -> None:
+                  max_lines: int | None = None, indent: float = 0.0, url: str | None = None,
+                  bold: bool = False, after: float = 0.4) -> None:
+        """Wrapped text; with ``url`` every line is a link to it in the PDF."""
         for line in wrap(text, chars_for(TEXT_W - indent, size), max_lines):
             self.ensure(line_height(size))
-            self._text(LEFT + indent, line, size, color=color)
+            text_obj = self._text(LEFT + indent, line, size, color=color,
+                                  fontweight="bold" if bold else "normal")
+            if url:
+                text_obj.set_url(url)  # type: ignore[attr-defined]
             self.y -= line_height(size)
-        self.y -= line_height(size) * 0.4
+        self.y -= line_height(size) * after
+
+    def chart(self, draw: Callable[[SubFigure], object], height: float, *,
+              name: str | None = None) -> None:
+        """The chart ``draw`` builds into a subfigure ``height`` inches tall at the current
+        position, as wide as the text plus a little margin. ``name`` marks it (as
+        :func:`chart_page` does) so that the report's PNG of that name is cut from here."""
+        self.ensure(height)
+        top = PAGE_H - self.y
+        with style():
+            grid = self.fig.add_gridspec(
+                3, 3, width_ratios=[LEFT - 0.1, TEXT_W + 0.2, RIGHT - 0.1],
+                height_ratios=[top, height, PAGE_H - top - height])
+            sub = self.fig.add_subfigure(grid[1, 1])
+            draw(sub)
+        if name:
+            setattr(self.fig, _CHART_ATTR, (name, sub))
+        self.y -= height
 
     def key_values(self, rows: Sequence[tuple[str, str]], size: float = 9.5,
                    key_width: float = 2.3, max_lines: int = 4, pairs: int = 1,
@@ -137,14 +179,28 @@ class Flow:
                                        [self.y / PAGE_H] * 2, color="0.3", linewidth=0.6))
             self.y -= pad
 
+        # Right-aligned text ends 0.15 in before its column does, left-aligned is clipped
+        # 0.1 in before: wrapped to what is left, a cell never reaches its neighbour.
+        wrapped = [[wrap(v, chars_for(c.width - (0.2 if c.align == "right" else 0.12), size,
+                                      char_em), c.max_lines)
+                    for v, c in zip(row, columns, strict=True)] for row in rows]
+        heights = [max(len(c) for c in cells) * lh + 2 * pad for cells in wrapped]
+        below = [0.0] * (len(heights) + 1)  # below[i]: the height of rows i and after
+        for i in range(len(heights) - 1, -1, -1):
+            below[i] = below[i + 1] + heights[i]
         self.ensure(lh * 3)
         draw_header()
-        for i, row in enumerate(rows):
-            cells = [wrap(v, chars_for(c.width - 0.08, size, char_em), c.max_lines)
-                     for v, c in zip(row, columns, strict=True)]
-            height = max(len(c) for c in cells) * lh + 2 * pad
-            if self.ensure(height):
+        first = 0  # the first row on the current page
+        for i, cells in enumerate(wrapped):
+            height = heights[i]
+            # The last rows may use the bottom margin's slack rather than go on alone.
+            slack = _SLACK if len(rows) - i <= _WIDOW_ROWS + 1 else 0.0
+            fits_all = self.y - below[i] >= BOTTOM - slack
+            widow = i == len(rows) - _WIDOW_ROWS - 1 and i > first
+            if not fits_all and (widow or self.y - height < BOTTOM):
+                self._new_page()
                 draw_header()
+                first = i
             if shade and i % 2 == 1:
                 self.fig.add_artist(Rectangle(
                     (LEFT / PAGE_W, (self.y - height) / PAGE_H), TEXT_W / PAGE_W,

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from analytics.contracts.run_summary import RunSummary
-from analytics.report import charts, facts, sections
+from analytics.report import brief, charts, facts, sections
 from analytics.report.data import ReportData
 from analytics.report.formatting import clean, fmt_date, fmt_int, fmt_number, fmt_pct, truncate
-from analytics.report.pages import topic_table
+from analytics.report.pages import report_brief, topic_table
 
 _ALIGN = {"<": "---", ">": "---:"}
 
@@ -38,8 +38,53 @@ def table(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]]) -> 
     return lines
 
 
+def _link(url: str) -> str:
+    """A URL safe as a Markdown link destination in angle brackets."""
+    return url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+
+
+def _md_line(line: brief.Line) -> str:
+    """A story or claim as a Markdown list item: the text linked to its URL."""
+    text = md_escape(line.text, 200)
+    if line.url and re.match(r"https?://", line.url):
+        # Brackets end link text, parentheses do not; some renderers (Prefect's) show
+        # their escapes inside link text.
+        label = text.replace("\\(", "(").replace("\\)", ")")
+        text = f"[{label}](<{_link(line.url)}>)"
+    elif line.url:
+        text += f" ({md_escape(line.url)})"
+    return f"{text} — {md_escape(line.detail, 200)}" if line.detail else text
+
+
+def brief_markdown(data: ReportData) -> str:
+    """Page 1 of the report as Markdown: what changed, the moves with their stories and
+    links, new spending claims, data quality with the quarantine reasons and per-source
+    status."""
+    b = report_brief(data)
+    s = data.summary
+    lines = ["## What changed", "", md_escape(b.headline)]
+    if b.stale:
+        lines += ["", md_escape(b.stale)]
+    if b.quiet:
+        lines += ["", md_escape(b.quiet), ""]
+        lines += [f"- {_md_line(story)}" for story in b.top]
+    lines.append("")
+    for move in b.moves:
+        lines.append(f"- **{md_escape(move.sentence)}**")
+        lines += [f"  - {_md_line(story)}" for story in move.stories]
+    lines += ["", f"_{md_escape(brief.RULE)}_", "", "## New spending claims", "",
+              md_escape(b.claims_line), ""]
+    lines += [f"- {_md_line(line)}" for line in b.claims]
+    lines += ["", "## Data quality", "", md_escape(b.quality), ""]
+    for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"- quarantined, {md_escape(reason)}: {n:,}")
+    lines += [f"- source {md_escape(line)}" for line in b.sources]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> str:
-    """Headline numbers, the topic table, claims and themes as Markdown (text escaped)."""
+    """The brief, then headline numbers, the topic table, claims and themes as Markdown
+    (text escaped)."""
     s = data.summary
     first, last = data.date_range()
     lines = [
@@ -48,15 +93,15 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
         f"Run date {fmt_date(s.run_date)}; articles published {fmt_date(first)} to "
         f"{fmt_date(last)}.",
         "",
+        brief_markdown(data).rstrip(),
+        "",
+        "## Counts",
+        "",
         *table([("read", ">"), ("new", ">"), ("stored", ">"), ("duplicates", ">"),
                 ("quarantined", ">"), ("topics found", ">")],
                [[f"{n:,}" for n in (s.rows_read, s.new_articles, s.stored_articles,
                                     s.duplicates, s.quarantined, s.topics_found)]]),
-        "",
-        "## What changed",
-        "",
     ]
-    lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in sections.what_changed(data)]
     lines += ["", "## Topics", ""]
     topics = topic_table(data)
     if data.topic_mentions.height == 0:
@@ -99,12 +144,6 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
         terms = md_escape(", ".join(r["top_terms"] or []), 120)
         lines.append(f"- theme {r['theme_id']} ({r['size']:,} articles): "
                      f"{md_escape(r['label'], 80)}: {terms}")
-    lines += ["", "## Data quality", ""]
-    for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"- quarantined, {md_escape(reason)}: {n:,}")
-    for o in s.sources:
-        lines.append(f"- source {md_escape(o.source)} ({md_escape(o.kind)}): {o.status}, "
-                     f"{o.rows_read:,} rows read {md_escape(o.message)}".rstrip())
     if s.parameters:
         lines += ["", "## Run parameters", ""]
         lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in s.parameters.items()]

@@ -1,6 +1,6 @@
-"""Report sections added to the original set: what changed (for the title page), emerging
-topics, evidence quotes, and the chart pages for shares, sources, co-occurrence, spending
-targets over time and the theme map and trends. Pure: ``Figure`` pages out, nothing saved.
+"""Report sections added to the original set: emerging topics and evidence quotes, written
+into a page :class:`Flow`, and the rule that replaces a chart with too little data to say
+anything by a line (:func:`chart_gap`). Pure: nothing saved.
 """
 
 from __future__ import annotations
@@ -8,18 +8,17 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from matplotlib.figure import Figure
 
-from analytics.report import facts
+from analytics.report import charts, facts
+from analytics.report.charts import topics as topic_charts
 from analytics.report.data import ReportData
-from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural, truncate
+from analytics.report.formatting import fmt_date, fmt_int, fmt_pct, plural, truncate
 from analytics.report.layout import Column, Flow
 from analytics.trends.emerging import EmergingConfig
 
 EVIDENCE_TOP_TOPICS = 5
 QUOTES_PER_TOPIC = 3
 EMERGING_QUOTES = 3
-COVER_CLAIMS = 3
 
 
 def fmt_pp(delta: float | None) -> str:
@@ -32,16 +31,6 @@ def fmt_pp(delta: float | None) -> str:
     return f"{'+' if points > 0 else '−'}{abs(points):.1f} pp"
 
 
-def fmt_claim(value: float | None, unit: str | None) -> str:
-    """"2% of GDP" for shares of GDP ("percent_gdp" or "% of GDP"), "5 bn EUR" otherwise."""
-    unit = (unit or "").strip()
-    if unit == "percent_gdp":
-        return f"{fmt_number(value)}% of GDP"
-    if unit.startswith("%"):
-        return f"{fmt_number(value)}{unit}"
-    return f"{fmt_number(value)} {unit}".rstrip()
-
-
 def _label(data: ReportData, topic: str) -> str:
     return data.topic_labels.get(topic, topic)
 
@@ -50,61 +39,6 @@ def _period_articles(data: ReportData, start: date, period: str) -> int:
     end = facts.period_end(start, period)
     published = data.canonical.get_column("published_at").dt.date()
     return int(((published >= start) & (published < end)).sum())
-
-
-def what_changed(data: ReportData) -> list[tuple[str, str]]:
-    """``(key, value)`` lines for the title page: new articles, topics rising and falling
-    against the previous period, emerging topics and the spending claims new this run."""
-    s = data.summary
-    new = fmt_int(s.new_articles)
-    if s.near_duplicates:
-        new += f" ({plural(s.near_duplicates, 'near duplicate')} among them)"
-    rows = [("New articles this run", new)]
-    period = facts.change_period(data.topic_trends)
-    changes = facts.share_changes(data.topic_trends, period=period)
-    if changes.height == 0:
-        rows.append(("Topics rising / falling", "no data: fewer than two periods of articles"))
-    else:
-        assert period is not None  # share changes have rows only for a period
-        latest, previous = changes["period_start"][0], changes["previous_start"][0]
-        n_latest = plural(_period_articles(data, latest, period), "article")
-        n_previous = plural(_period_articles(data, previous, period), "article")
-        rows.append((f"Compared {period}s",
-                     f"{fmt_date(latest)} ({n_latest}) vs {fmt_date(previous)} ({n_previous}); "
-                     "share of articles mentioning each topic"))
-        rising, falling = facts.risers_and_fallers(changes, 3)
-        for key, frame in (("Rising topics", rising), ("Falling topics", falling)):
-            text = "; ".join(
-                f"{truncate(_label(data, t), 40)} {fmt_pp(d)} ({fmt_pct(p, 0)} → {fmt_pct(v, 0)})"
-                for t, d, p, v in frame.select("topic_id", "delta", "previous_share",
-                                               "share").iter_rows())
-            rows.append((key, text or "none"))
-    flagged = data.emerging_topics.filter(pl.col("emerging"))
-    if data.emerging_topics.height == 0:
-        rows.append(("Emerging topics", "no data: too little history to compare"))
-    else:
-        rows.append(("Emerging topics", "; ".join(
-            f"{truncate(_label(data, t), 40)} ({fmt_pct(sh)} vs {fmt_pct(b)} usually, "
-            f"z {z:.1f})" for t, sh, b, z in flagged.select(
-                "topic_id", "share", "baseline_share", "z").iter_rows())
-            or "none this period"))
-    fresh = facts.new_claims(data.claims, data.articles, s.run_date)
-    if fresh.height == 0:
-        rows.append(("New spending claims", "none in articles stored this run"))
-    else:
-        shown = [
-            fmt_claim(r['value'], r['unit'])
-            + (f" by {r['target_year']}" if r["target_year"] else "")
-            + f" ({truncate(r['actor'], 24) + ', ' if r.get('actor') else ''}"
-              f"{truncate(r['source'], 20)} {fmt_date(r['published_at'])})"
-            for r in fresh.head(COVER_CLAIMS).iter_rows(named=True)]
-        more = fresh.height - len(shown)
-        rows.append((
-            "New spending claims",
-            f"{plural(fresh.height, 'claim')} in "
-            f"{plural(fresh['article_id'].n_unique(), 'article')}: " + "; ".join(shown)
-            + (f"; … {more} more" if more else "")))
-    return rows
 
 
 def topic_table_extras(data: ReportData) -> pl.DataFrame:
@@ -116,14 +50,16 @@ def topic_table_extras(data: ReportData) -> pl.DataFrame:
     return reach.join(delta, on="topic_id", how="full", coalesce=True)
 
 
-def emerging_pages(data: ReportData) -> list[Figure]:
+def emerging_gap(data: ReportData) -> str:
+    """Why the section has nothing to show ("" when it has)."""
+    if data.emerging_topics.height == 0:
+        return "needs at least two weeks of articles"
+    return ""
+
+
+def write_emerging(flow: Flow, data: ReportData) -> None:
     cfg = EmergingConfig()
-    flow = Flow("Emerging topics")
     em = data.emerging_topics
-    if em.height == 0:
-        flow.paragraph("no data: emerging topics need at least two periods of articles.",
-                       size=10, color="0.4")
-        return flow.pages
     start = em["period_start"].min()
     assert isinstance(start, date)
     flow.paragraph(
@@ -149,7 +85,7 @@ def emerging_pages(data: ReportData) -> list[Figure]:
         flow.heading("Highest z this period", size=10)
         flow.table(columns, rows(em.sort(["z", "topic_id"], descending=[True, False],
                                          nulls_last=True).head(5)))
-        return flow.pages
+        return
     flow.table(columns, rows(flagged))
     quotes = facts.emerging_quotes(em, data.topic_mentions, data.articles,
                                           per_topic=EMERGING_QUOTES, period=cfg.period)
@@ -163,7 +99,6 @@ def emerging_pages(data: ReportData) -> list[Figure]:
     if rest.height:
         flow.heading("Not flagged, closest to the threshold", size=10)
         flow.table(columns, rows(rest))
-    return flow.pages
 
 
 def _quote_table(flow: Flow, quotes: pl.DataFrame, *, empty: str) -> None:
@@ -177,21 +112,64 @@ def _quote_table(flow: Flow, quotes: pl.DataFrame, *, empty: str) -> None:
         for r in quotes.iter_rows(named=True)], size=7.5, empty=empty)
 
 
-def evidence_pages(data: ReportData, totals: pl.DataFrame) -> list[Figure]:
+def write_evidence(flow: Flow, data: ReportData, totals: pl.DataFrame) -> None:
     """Quotes for the top topics of ``totals`` (``topic_id, articles`` sorted)."""
     top = totals.filter(pl.col("articles") > 0).head(EVIDENCE_TOP_TOPICS)
-    flow = Flow("Evidence")
     flow.paragraph(
         f"For the {EVIDENCE_TOP_TOPICS} topics with most articles, up to {QUOTES_PER_TOPIC} "
         "sentences that name the topic, newest article first (one per article, near "
         "duplicates left out).")
-    if top.height == 0:
-        flow.paragraph("no data: no topic mentions in this run", size=10, color="0.4")
-        return flow.pages
     quotes = facts.quotes(data.topic_mentions, data.articles,
                                  top["topic_id"].to_list(), per_topic=QUOTES_PER_TOPIC)
+    shown: dict[str, str] = {}  # sentence -> the topic it was quoted under
     for topic, n in top.select("topic_id", "articles").iter_rows():
-        flow.heading(f"{truncate(_label(data, topic), 70)} ({plural(n, 'article')})", size=10)
-        _quote_table(flow, quotes.filter(pl.col("topic_id") == topic),
-                     empty="no evidence sentence recorded")
-    return flow.pages
+        label = _label(data, topic)
+        flow.heading(f"{truncate(label, 70)} ({plural(n, 'article')})", size=10)
+        mine = quotes.filter(pl.col("topic_id") == topic)
+        fresh = mine.filter(~pl.col("evidence").is_in(list(shown)))
+        if mine.height and fresh.is_empty():
+            flow.paragraph("Same sentence as quoted under " + ", ".join(
+                sorted({shown[e] for e in mine["evidence"]})) + ".", size=8.5, color="0.35")
+            continue
+        _quote_table(flow, fresh, empty="no evidence sentence recorded")
+        shown.update(dict.fromkeys(fresh["evidence"].to_list(), truncate(label, 70)))
+
+
+def _periods(data: ReportData, period: str | None) -> int:
+    t = data.topic_trends
+    return t.filter(pl.col("period") == period)["period_start"].n_unique() if period else 0
+
+
+def chart_gap(name: str, data: ReportData) -> str:
+    """Why chart ``name`` would say nothing with this data, as the line that replaces it
+    ("" to draw it; charts not named here are always drawn)."""
+    n = data.articles_total or 0
+    if name == "topic_totals" and data.canonical_mentions.is_empty():
+        return "no topic mentions"
+    if name == "topic_totals" and n < 2:
+        return f"{plural(n, 'article')}: its topics are in the topic table"
+    if name in ("topic_trends", "topic_share"):
+        period = (charts.choose_period(data.topic_trends) if name == "topic_trends"
+                  else topic_charts.share_period(data.topic_trends))
+        k = _periods(data, period)
+        if k < 2:
+            return f"{plural(k, period or 'period')} of articles, nothing to compare"
+    if name == "source_shares":
+        sources = data.source_shares["source"].n_unique()
+        if sources < 2:
+            return f"{plural(sources, 'source')}: its shares are the topic table's"
+        if not topic_charts.enough_per_outlet(data.source_shares):
+            return (f"too few articles per outlet: one needs {topic_charts.OUTLET_MIN_ARTICLES} "
+                    f"articles in each of {topic_charts.OUTLET_MIN_PERIODS} months")
+    if name == "cooccurrence" and data.cooccurrence.filter(pl.col("articles") >= 3).is_empty():
+        return "no two topics share three or more articles"
+    if name == "spending_claims":
+        points = data.claims.select("value", "target_year").unique().height
+        if points < 2:
+            return f"{plural(points, 'distinct claim')}: see the claims table"
+    if name == "spending_claims_over_time":
+        months = facts.articles_of(data.articles, data.claims, "published_at").select(
+            pl.col("published_at").dt.truncate("1mo")).n_unique()
+        if months < 2:
+            return f"claims from {plural(months, 'month')} only"
+    return ""

@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 import polars as pl
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 from matplotlib.transforms import Bbox
 from matplotlib.typing import RcKeyType
 
-from analytics.report.formatting import SAFE_TEXT, fmt_date, fmt_number, fmt_pct, plural, truncate
+from analytics.report.formatting import SAFE_TEXT, fmt_number, fmt_pct, plural, truncate
 
 Color = tuple[float, float, float, float]
 
 STYLE: dict[RcKeyType, Any] = {
-    "font.family": "DejaVu Sans",  # bundled with matplotlib: same glyphs on every machine
+    # DejaVu Sans (bundled with matplotlib: Latin, Cyrillic, Greek) first, then a CJK font
+    # where one is installed (font_families); matplotlib falls back glyph by glyph.
+    "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 11,
     "axes.labelsize": 9,
@@ -51,6 +55,28 @@ DEFAULT_FIGSIZE = (10.0, 5.6)
 NEUTRAL = (0.45, 0.52, 0.60, 1.0)
 
 
+# CJK fallbacks, best first: the Debian package fonts-noto-cjk installs Noto Sans CJK.
+CJK_FAMILIES = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",
+                "Noto Sans CJK HK", "Source Han Sans", "WenQuanYi Zen Hei", "Droid Sans Fallback")
+
+
+@functools.cache
+def font_families() -> tuple[str, ...]:
+    """DejaVu Sans, then the first installed CJK family: only installed fonts are listed,
+    so an absent one is not looked up (and warned about) for every text drawn. A font
+    installed after matplotlib cached its font list is found among the system's files.
+    The PDF embeds only the glyphs used, and the CJK font only when a CJK glyph is."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed.intersection(CJK_FAMILIES):
+        for path in sorted(font_manager.findSystemFonts()):
+            if "cjk" in path.lower() or "droidsansfallback" in path.lower():
+                with contextlib.suppress(OSError, RuntimeError, ValueError):
+                    font_manager.fontManager.addfont(path)
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = [name for name in CJK_FAMILIES if name in installed][:1]
+    return ("DejaVu Sans", *cjk)
+
+
 _style_depth = 0
 
 
@@ -63,7 +89,12 @@ def style() -> Iterator[None]:
     if _style_depth:
         yield
         return
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context({**STYLE, "font.family": list(font_families())}), \
+            warnings.catch_warnings():
+        # A glyph no installed font has (an emoji in a title) is drawn as a box; matplotlib
+        # would warn once per glyph and per draw, thousands of lines for one report.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font",
+                                category=UserWarning)
         _style_depth += 1
         try:
             yield
@@ -152,6 +183,17 @@ def _no_data(fig: Figure | SubFigure, title: str, message: str) -> Figure:
 
 
 # --- topics: order, colours, totals -------------------------------------------------
+
+
+# The first 13 topics of the default taxonomy are its core topics (seeds/taxonomy.toml):
+# the lead charts give each of them a panel, in taxonomy order.
+CORE_TOPICS = 13
+
+
+def core_topics(topic_labels: Mapping[str, str]) -> list[str]:
+    """The core topics: the first :data:`CORE_TOPICS` of the taxonomy (its order is the
+    order of ``topic_labels``)."""
+    return list(topic_labels)[:CORE_TOPICS]
 
 
 def topic_order(topic_labels: Mapping[str, str], *topic_ids: Iterable[str | None]) -> list[str]:
@@ -296,85 +338,70 @@ def choose_period(topic_trends: pl.DataFrame) -> str | None:
     return sorted(available)[0]
 
 
-@_styled
-def topic_trends_chart(
-    topic_trends: pl.DataFrame,
-    topic_labels: Mapping[str, str],
-    *,
-    period: str | None = None,
-    max_topics: int = 10,
-    legend: str = "right",
-    colors: Mapping[str, Color] | None = None,
-    fig: Figure | SubFigure | None = None,
-    figsize: tuple[float, float] | None = None,
-) -> Figure:
-    """Lines: articles per topic per period (needs ``topic_trends`` columns ``period_start,
-    period, topic_id, articles``); ``period`` defaults to :func:`choose_period`; only the
-    ``max_topics`` topics with most articles are drawn, legend outside the plot on the
-    ``legend`` side ("right", or "below" for portrait pages)."""
-    title = "Articles per topic over time"
-    fig = _target(fig, figsize)
-    period = period or choose_period(topic_trends)
-    data = topic_trends.filter(pl.col("period") == period) if period else topic_trends.clear()
-    if data.height == 0 or data["articles"].sum() == 0:
-        return _no_data(fig, title, "no data: no topic trends in this run")
-    order = topic_order(topic_labels, data["topic_id"].unique().sort())
-    colors = colors or topic_colors(order)
-    rank = {t: i for i, t in enumerate(order)}
-    totals = (
-        data.group_by("topic_id").agg(pl.col("articles").sum().alias("n")).filter(pl.col("n") > 0)
-    )
-    pairs = zip(totals["topic_id"], totals["n"], strict=True)
-    top = sorted(pairs, key=lambda r: (-r[1], rank[r[0]]))
-    chosen = [t for t, _ in top[:max_topics]]
-    first, last = data["period_start"].min(), data["period_start"].max()
-    assert isinstance(first, date) and isinstance(last, date)
-    subtitle = f"per {period}, {fmt_date(first)} to {fmt_date(last)}"
-    if len(top) > len(chosen):
-        subtitle += f"; the {len(chosen)} busiest of {len(top)} topics"
-    _titles(fig, title)
-    ax = fig.subplots()
-    _subtitle(ax, subtitle)
-    n_periods = data["period_start"].n_unique()
-    for topic in chosen:
-        rows = data.filter(pl.col("topic_id") == topic).sort("period_start")
-        ax.plot(
-            rows["period_start"].to_list(),
-            rows["articles"].to_list(),
-            color=colors[topic],
-            linewidth=1.8,
-            marker="o" if n_periods <= 30 else None,
-            markersize=3.5,
-            label=truncate(topic_labels.get(topic, topic), 34),
-        )
-    _date_axis(ax, sorted(data["period_start"].unique().to_list()), period or "day")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"{period} starting (date, UTC)")
-    ax.set_ylabel(f"articles per {period} (count)")
-    ax.grid(alpha=0.3)
-    below = legend == "below"
-    box = fig.legend(loc="outside lower center" if below else "outside right upper",
-                     ncols=2 if below else 1, frameon=False, title="topic")
-    for text in box.get_texts():
-        text.set_parse_math(False)
-        text.set_usetex(False)
-    return _root(fig)
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 31}
+
+
+def period_end(start: date, period: str) -> date:
+    """The first day after the period that starts on ``start``."""
+    if period == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=PERIOD_DAYS.get(period, 1))
+
+
+def _month_ticks(first: date, last: date, step: int) -> list[date]:
+    ticks, year, month = [], first.year, first.month
+    while (day := date(year, month, 1)) <= last:
+        if day >= first and ((month - 1) % step == 0 if step < 12
+                             else month == 1 and year % (step // 12) == 0):
+            ticks.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ticks
+
+
+def date_ticks(first: date, last: date, max_ticks: int = 8) -> tuple[list[date], list[str]]:
+    """Whole-day ticks from ``first`` to ``last`` and their labels: every 1, 2, 7 or 14
+    days, or every 1, 2, 3, 6 or 12 months, the finest with at most ``max_ticks``; the
+    year is written on the first tick and where it changes. Never hours (the axes show
+    daily data), never matplotlib's AutoDateLocator (which warns on some ranges)."""
+    span = (last - first).days
+    ticks: list[date] = [first]
+    monthly = False
+    for days in (1, 2, 7, 14):
+        if span // days + 1 <= max_ticks:
+            ticks = [first + timedelta(days=d) for d in range(0, span + 1, days)]
+            break
+    else:
+        monthly = True
+        for months in (1, 2, 3, 6, 12, 24, 60):
+            ticks = _month_ticks(first, last, months)
+            if len(ticks) <= max_ticks:
+                break
+    labels = []
+    for i, day in enumerate(ticks):
+        new_year = i == 0 or day.year != ticks[i - 1].year
+        if monthly and all(t.month == 1 for t in ticks):
+            labels.append(str(day.year))
+        elif monthly:
+            labels.append(day.strftime("%b") + (f"\n{day.year}" if new_year else ""))
+        else:
+            labels.append(f"{day.day} {day:%b}" + (f"\n{day.year}" if new_year else ""))
+    return ticks, labels
+
+
+def date_axis(ax: Any, first: date, last: date, *, max_ticks: int = 8,
+              end: date | None = None) -> None:
+    """Ticks of :func:`date_ticks` on ``ax``'s x axis (dates as matplotlib day numbers),
+    its limits from ``first`` to ``end`` (default: the day after ``last``)."""
+    ticks, labels = date_ticks(first, last, max_ticks)
+    ax.set_xticks([mdates.date2num(d) for d in ticks], labels)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(mdates.date2num(first), mdates.date2num(end or last + timedelta(days=1)))
 
 
 def _date_axis(ax: Any, starts: list[date], period: str) -> None:
-    """Ticks on the period starts when there are few, else automatic concise dates."""
-    if len(starts) > 12:
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=9)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        return
-    fmt = "%b %Y" if period == "month" else "%d %b"
-    labels = []
-    for i, day in enumerate(starts):
-        new_year = period != "month" and (i == 0 or day.year != starts[i - 1].year)
-        labels.append(day.strftime(fmt) + (f"\n{day.year}" if new_year else ""))
-    ax.set_xticks([mdates.date2num(d) for d in starts], labels)
+    """Dates of ``period`` starts drawn at their starts: ticks from the first to the last,
+    the axis padded by half a period on either side."""
+    date_axis(ax, starts[0], starts[-1], max_ticks=9)
     pad = {"day": 0.6, "week": 3.5, "month": 15.0}.get(period, 1.0)
     ax.set_xlim(mdates.date2num(starts[0]) - pad, mdates.date2num(starts[-1]) + pad)
 

@@ -17,6 +17,7 @@ from analytics.report.charts import (
     _styled,
     _target,
     _titles,
+    date_axis,
     topic_order,
 )
 from analytics.report.formatting import SAFE_TEXT, fmt_date, truncate
@@ -55,7 +56,8 @@ def bursts_timeline_chart(
             if p.is_empty():
                 continue
             color = colors.get(topic, NEUTRAL)
-            ax.scatter(p["period_start"].to_list(), [rows[topic]] * p.height,
+            ax.scatter([mdates.date2num(d) + 0.5 for d in p["period_start"].to_list()],
+                       [rows[topic]] * p.height,
                        s=[_size(r) for r in p["ratio"].fill_null(1.0).to_list()],
                        facecolors=color if filled else "none", edgecolors=color,
                        linewidths=1.0, alpha=0.85 if filled else 0.7, zorder=3 if filled else 2)
@@ -63,12 +65,11 @@ def bursts_timeline_chart(
                   [truncate(topic_labels.get(t, t), 34) for t in reversed(order)], fontsize=8)
     ax.set_ylim(-0.7, len(order) - 0.3)
     ax.grid(axis="x", color="0.9", linewidth=0.6)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.tick_params(axis="x", labelsize=8)
     starts = bursts["period_start"].sort().to_list()
     first, last = starts[0], starts[-1]
+    date_axis(ax, first, last, max_ticks=9)
+    ax.set_xlim(mdates.date2num(first) - 3, mdates.date2num(last) + 4)  # room for the marks
+    ax.tick_params(axis="x", labelsize=8)
     ax.set_title(f"flagged periods {fmt_date(first)} to {fmt_date(last)}", loc="left",
                  fontsize=8, color="0.35", **SAFE_TEXT)
     handles = [Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor="0.3",

@@ -113,14 +113,7 @@ def spending_claims_over_time_chart(
         ax.yaxis.set_major_formatter(lambda v, _pos: fmt_number(v))
         ax.grid(alpha=0.3)
     months = pl.date_range(first, last, "1mo", eager=True).to_list()
-    if len(months) <= 12:
-        _date_axis(axes[-1], months, "month")
-    else:
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
-        axes[-1].xaxis.set_major_locator(locator)
-        axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        pad = 20.0
-        axes[-1].set_xlim(mdates.date2num(first) - pad, mdates.date2num(last) + pad)
+    _date_axis(axes[-1], months, "month")
     axes[-1].set_xlabel("month the article was published")
     handles = [Line2D([], [], marker="o", linestyle="", markersize=6, color=colors[g],
                       label=truncate(g, 28)) for g in groups]

@@ -29,3 +29,40 @@ def test_artifact_holds_the_summary_under_a_dated_heading_with_images_and_link()
     assert "# topicwatch report: x" not in md  # the summary's own title is replaced
     assert "![topic\\_totals](data:image/png;base64,iVBORy4uLg==)" in md
     assert lines[-1] == "PDF report: [pdf](report.pdf)"
+
+
+def _report_data():
+    from analytics.report import charts
+    from analytics.report.data import ReportData
+
+    t = h.tables()
+    return ReportData(**t, topic_labels=h.TOPIC_LABELS, summary=h.summary(),
+                      colors=charts.topic_colors(list(h.TOPIC_LABELS)))
+
+
+def test_brief_markdown_is_page_one_with_stories_claims_and_sources():
+    from analytics.report.markdown import brief_markdown, summary_markdown
+
+    data = _report_data()
+    md = brief_markdown(data)
+    assert md.startswith("## What changed\n")
+    assert ("- **Drones and unmanned systems: 2 articles in the last 7 days, usually under 1 "
+            "a week") in md
+    assert "  - [Drone factory opens](<https://example.org/3>) — agency, 17 Jun" in md
+    assert "## New spending claims" in md
+    assert "- [No actor named: 2% of GDP (target)](<https://example.org/2>)" in md
+    assert "- quarantined, missing text: 1" in md
+    assert "- source blog \\(rss\\): failed, 0 rows read; HTTP 503" in md
+    assert " pp" not in md
+    summary = summary_markdown(data)
+    assert summary.split("\n## ", 1)[1].startswith("What changed")  # the brief comes first
+    assert md.strip() in summary
+
+
+def test_link_text_keeps_its_parentheses_and_escapes_its_brackets():
+    from analytics.report import brief
+    from analytics.report.markdown import _md_line
+
+    line = _md_line(brief.Line("NATO: 2% of GDP (target) [sic]", "FT, 19 May",
+                               "https://example.org/a"))
+    assert line == r"[NATO: 2% of GDP (target) \[sic\]](<https://example.org/a>) — FT, 19 May"

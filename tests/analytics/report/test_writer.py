@@ -18,19 +18,21 @@ from analytics.report.csv_tables import csv_ready
 from analytics.report.writer import ReportFiles, write_report
 from tests import helpers as h
 
-# title, topics, emerging topics, bursts (timeline, what drove them), 3 topic charts
-# (totals, trends, share), share by source, co-occurrence, evidence, claims (by year, over
-# time, table), themes (bars, map, trends, table), data quality
-FULL_PAGES = 19
-# as above, but bursts, spending claims and themes are single "no data" pages
-EMPTY_PAGES = 13
+# brief; topics and emerging topics (one flow); bursts (timeline, what drove them); topic
+# charts (share, counts, totals); evidence; claims by year, claims table; themes (bars,
+# map, trends), theme table and data quality (one flow). Share by source (too few articles
+# per outlet), co-occurrence (no pair of 3 articles) and claims over time (one month) are
+# lines of the contents.
+FULL_PAGES = 14
+# brief, then topics, evidence and data quality in one flow
+EMPTY_PAGES = 2
 ROOT = Path(__file__).resolve().parents[3]
-CHARTS = {"topic_totals", "topic_trends", "bursts_timeline", "themes", "spending_claims",
+CHARTS = {"brief_share", "topic_totals", "topic_trends", "bursts_timeline", "themes", "spending_claims",
           "topic_share", "source_shares", "cooccurrence", "spending_claims_over_time",
           "theme_map", "theme_trends"}
 PAGE_TITLES = ("Emerging topics", "Bursts over time", "What drove the bursts",
                "Topic co-occurrence", "Share by source", "Spending targets over time",
-               "Theme map", "Evidence", "Topic share over time", "Theme sizes over time")
+               "Theme map", "Evidence", "Theme sizes over time")
 
 
 def _write(out: Path, **kwargs) -> ReportFiles:
@@ -139,32 +141,66 @@ def test_title_page_names_corpus_run_date_and_counts(report):
     assert "seeds/sources.toml" in text
     assert "2025-07-01" in text
     assert "2025-06-02 to 2025-06-22" in text
-    assert "Rows read this run" in text and "period" in text
+    assert "Read 9 rows: 5 new articles stored" in " ".join(text.split())
+    assert "Run parameters" not in text and "min_articles_for_themes" not in text
     assert f"page 1 of {FULL_PAGES}" in text
 
 
-def test_title_page_says_what_changed(report):
+def test_title_page_is_the_brief(report):
     text = " ".join(_pdftotext(report.pdf, 1).split())
-    assert "What changed" in text
-    assert "New articles this run 5 (1 near duplicate among them)" in text
-    assert "Rising topics Drones and unmanned systems +60.0 pp (0% → 60%)" in text
-    assert "Emerging topics Drones and unmanned systems (100.0% vs 30.0% usually, z 4.2)" in text
+    for heading in ("What changed", "New spending claims", "Data quality", "Contents"):
+        assert heading in text
+    assert "5 new articles this run (1 near duplicate among them)" in text
+    # h.bursts(): the drones day to watch (20 June) is in the last 7 days, the air-defence
+    # burst (12-13 June) is not
+    assert ("Drones and unmanned systems: 2 articles in the last 7 days, usually under 1 a "
+            "week" in text)
+    assert "a day to watch: 20 Jun" in text and "Air and missile defence:" not in text
+    assert "Drone factory opens — agency, 17 Jun · https://example.org/3" in text
+    assert " pp" not in text and "→" not in text
     # a2 was stored on the run date; a0's two claims were stored before
-    assert "New spending claims 1 claim in 1 article: 2% of GDP (wire 2025-06-12)" in text
+    assert "1 claim in 1 article stored this run" in text
+    assert "No actor named: 2% of GDP (target) — wire, 2025-06-12" in text
+    assert "(missing text: 1; unparseable date: 1); 2 sources, 1 failed (blog: HTTP 503)" in text
+
+
+def test_run_parameters_are_on_the_data_quality_page(report):
+    page = next(i for i in range(2, FULL_PAGES + 1)
+                if "Data quality" in _pdftotext(report.pdf, i))
+    text = _pdftotext(report.pdf, page)
+    assert "Run parameters" in text and "min_articles_for_themes" in text
 
 
 def test_contents_points_at_the_right_pages(report):
     title = _pdftotext(report.pdf, 1)
-    entries = dict(re.findall(r"(Emerging topics|Bursts|Share by source|Topic co-occurrence"
-                              r"|Evidence|Themes|Data quality)\s+page (\d+)", title))
-    assert set(entries) == {"Emerging topics", "Bursts", "Share by source",
-                            "Topic co-occurrence", "Evidence", "Themes", "Data quality"}
+    entries = dict(re.findall(r"(Emerging topics|Bursts|Evidence|Themes|Data quality)\s+page "
+                              r"(\d+)", title))
+    assert set(entries) == {"Emerging topics", "Bursts", "Evidence", "Themes", "Data quality"}
     firsts = {"Emerging topics": "Emerging topics", "Bursts": "Bursts over time",
-              "Share by source": "Share by source",
-              "Topic co-occurrence": "Topic co-occurrence", "Evidence": "Evidence",
-              "Themes": "Themes and their top terms", "Data quality": "Data quality"}
+              "Evidence": "Evidence", "Themes": "Themes and their top terms",
+              "Data quality": "Data quality"}
     for name, page in entries.items():
         assert firsts[name] in _pdftotext(report.pdf, int(page)), name
+    flat = " ".join(title.split())
+    # sections whose charts have too little to show are a line, not a page
+    assert "Topic co-occurrence — no two topics share three or more articles" in flat
+    assert "not drawn: Spending targets over time (claims from 1 month only)" in flat
+
+
+def test_topic_table_quotes_a_different_sentence_for_each_topic(tmp_path):
+    """One sentence naming two topics is the evidence of one; the other topic shows its
+    other sentence."""
+    shared = "Patriot batteries shot down 12 drones overnight."
+    mentions = h.topic_mentions().with_columns(
+        evidence=pl.when(pl.col("article_id") == "a1").then(pl.lit(shared))
+        .otherwise(pl.col("evidence")),
+        mentions=pl.when(pl.col("article_id") == "a1").then(9).otherwise(pl.col("mentions")))
+    files = _write(tmp_path / "r", tables=h.tables(topic_mentions=mentions))
+    totals = pl.read_parquet(files.tables["topic_totals"])
+    evidence = dict(totals.select("topic_id", "evidence").iter_rows())
+    assert evidence["drones"] == shared  # drones comes first: 3 articles
+    assert evidence["air_missile_defense"] != shared
+    assert evidence["air_missile_defense"] == "Air defence gaps remain over the east."
 
 
 def test_pdf_has_every_section(report):
@@ -210,7 +246,6 @@ def test_no_emerging_topics_says_so(tmp_path):
     files = _write(tmp_path / "r", tables=h.tables(emerging_topics=calm))
     text = _pdftotext(files.pdf)
     assert "No emerging topics this period." in text
-    assert "Emerging topics none this period" in " ".join(_pdftotext(files.pdf, 1).split())
 
 
 def test_hostile_titles_print_literally(tmp_path):
@@ -238,8 +273,10 @@ def test_empty_inputs_say_no_data(tmp_path):
                    theme_status="not enough articles for themes (0 articles)")
     assert files.pages == EMPTY_PAGES
     text = _pdftotext(files.pdf)
-    assert text.count("no data") >= 5
-    assert "not enough articles for themes (0 articles)" in text
+    assert text.count("no data") >= 2
+    flat = " ".join(_pdftotext(files.pdf, 1).split())
+    assert "Themes — not enough articles for themes (0 articles)" in flat
+    assert "Spending claims — no spending claims found in this run" in flat
     assert "no articles" in _pdftotext(files.pdf, 1)
     assert "No data: no spending claims" in files.summary_md.read_text()
     for page in _page_images(files.pdf, tmp_path):
