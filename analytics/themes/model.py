@@ -148,6 +148,22 @@ class TermCounter(BaseEstimator):
         check_is_fitted(self, "feature_names_")
         return self.feature_names_
 
+    @property
+    def feature_names_(self) -> np.ndarray:
+        """The name of each column ("word", "word word"). A counter loaded by
+        ``from_state`` builds them on first use: placing new articles into a stored fit
+        never reads them (300k names on the RSS stream, half a loaded fit's time)."""
+        names = getattr(self, "_feature_names", None)
+        if names is None:  # AttributeError (so hasattr is False) while not fitted
+            names = _key_names(self.term_keys_["key"].to_numpy(),
+                               self.words_["word"].to_numpy())
+            self._feature_names = names
+        return names
+
+    @feature_names_.setter
+    def feature_names_(self, names: np.ndarray) -> None:
+        self._feature_names = names
+
     def to_state(self) -> tuple[dict[str, np.ndarray], dict]:
         """The fitted counter as arrays and JSON-ready data, for ``from_state``."""
         check_is_fitted(self, "term_keys_")
@@ -176,8 +192,7 @@ class TermCounter(BaseEstimator):
                                       ).with_row_index("wid")
         counter.term_keys_ = pl.DataFrame({"key": keys,
                                            "col": np.arange(len(keys), dtype=np.int64)})
-        counter.feature_names_ = _key_names(keys, counter.words_["word"].to_numpy())
-        return counter
+        return counter  # its feature_names_ are built from term_keys_ and words_ when read
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:

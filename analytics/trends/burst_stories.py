@@ -16,12 +16,14 @@ attention peak". Pure: frames in, a ``burst_stories`` frame out.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer, TfidfVectorizer
 
 from analytics.contracts import schema
 
@@ -48,6 +50,7 @@ _BACKGROUND_MAX = 50_000  # titles the word weights are learnt from (a seeded sa
 
 
 _LEAD_CHARS = 300  # of the text after the title: a headline alone is too short to compare
+_TOKENS = re.compile(r"(?u)\b[^\W\d_]{2,}\b")  # words of 2+ letters
 
 
 def _heads(articles: pl.DataFrame) -> pl.Expr:
@@ -58,18 +61,43 @@ def _heads(articles: pl.DataFrame) -> pl.Expr:
     return title + " " + pl.col("text").fill_null("").str.slice(0, _LEAD_CHARS)
 
 
-def _title_vectorizer(articles: pl.DataFrame) -> TfidfVectorizer | None:
-    """TF-IDF of the words of titles and leads, fitted on the stream; None without any
-    word."""
+def _terms(text: str) -> set[str]:
+    """The words of ``text`` that ``_vectorizer``'s TF-IDF keeps (its analyzer's tokens)."""
+    return set(_TOKENS.findall(text.lower())) - ENGLISH_STOP_WORDS
+
+
+def _vectorizer(vocabulary: list[str] | None = None) -> TfidfVectorizer:
+    return TfidfVectorizer(stop_words="english", sublinear_tf=True,
+                           token_pattern=_TOKENS.pattern, vocabulary=vocabulary)
+
+
+def _title_vectorizer(articles: pl.DataFrame, compared: list[str]) -> TfidfVectorizer | None:
+    """TF-IDF of the words of titles and leads, fitted on the stream, for the texts
+    ``compared``; None without any word.
+
+    Only the words of ``compared`` are weighed: the vectors of ``compared`` are those of
+    a vectorizer fitted on the whole stream (the same idf, the columns in the same
+    order, so the same floats), without counting every word of the stream."""
     heads = articles.select(head=_heads(articles))
     if heads.height > _BACKGROUND_MAX:
         heads = heads.sample(_BACKGROUND_MAX, seed=0)
-    try:
-        return TfidfVectorizer(stop_words="english", sublinear_tf=True,
-                               token_pattern=r"(?u)\b[^\W\d_]{2,}\b").fit(
-            heads["head"].to_list())
-    except ValueError:  # no word at all (empty titles, numbers only)
-        return None
+    docs = heads["head"].to_list()
+    wanted = set().union(*map(_terms, compared))
+    found = [wanted.intersection(_TOKENS.findall(doc.lower())) for doc in docs]
+    vocabulary = sorted(set().union(*found))
+    if not vocabulary:  # no compared word in the stream: the full fit says what that means
+        try:
+            return _vectorizer().fit(docs)
+        except ValueError:  # no word at all (empty titles, numbers only)
+            return None
+    col = {word: j for j, word in enumerate(vocabulary)}
+    rows = np.repeat(np.arange(len(docs)), [len(f) for f in found])
+    cols = np.fromiter((col[w] for f in found for w in f), dtype=np.int64, count=len(rows))
+    presence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                             shape=(len(docs), len(vocabulary)))
+    vectorizer = _vectorizer(vocabulary)
+    vectorizer.idf_ = TfidfTransformer(sublinear_tf=True).fit(presence).idf_
+    return vectorizer
 
 
 def _groups(titles: list[str], vectorizer: TfidfVectorizer | None,
@@ -121,18 +149,22 @@ def burst_stories(bursts: pl.DataFrame, articles: pl.DataFrame, mentions: pl.Dat
     published_at`` (``text`` used when present) and ``mentions.article_id, topic_id``.
     """
     peaks = burst_peaks(bursts, max_bursts=max_bursts)
-    rows: list[dict] = []
-    vectorizer = _title_vectorizer(articles) if peaks.height else None
+    inside = []
     for peak in peaks.iter_rows(named=True):
         start = peak["period_start"]
         end = start + timedelta(days=_PERIOD_DAYS[peak["period"]])
         ids = mentions.filter(pl.col("topic_id") == peak["topic_id"]).select("article_id")
-        inside = (articles.join(ids, on="article_id", how="semi")
-                  .filter(pl.col("published_at").dt.date().is_between(start, end,
-                                                                      closed="left"))
-                  .sort("published_at", "article_id"))
-        if inside.height:
-            rows += _stories_of(peak, inside, vectorizer, min_similarity, max_stories)
+        members = (articles.join(ids, on="article_id", how="semi")
+                   .filter(pl.col("published_at").dt.date().is_between(start, end,
+                                                                       closed="left"))
+                   .sort("published_at", "article_id"))
+        if members.height:
+            inside.append((peak, members))
+    compared = [h for _, m in inside for h in m.select(head=_heads(m))["head"].to_list()]
+    vectorizer = _title_vectorizer(articles, compared) if compared else None
+    rows: list[dict] = []
+    for peak, members in inside:
+        rows += _stories_of(peak, members, vectorizer, min_similarity, max_stories)
     if not rows:
         return schema.empty("burst_stories")
     return schema.conform(pl.DataFrame(rows), "burst_stories")

@@ -142,6 +142,17 @@ def test_term_counter_matches_count_vectorizer(texts):
     assert (ours.transform(texts[:4]) != sk.transform(texts[:4])).nnz == 0
 
 
+def test_a_loaded_term_counter_names_its_columns_as_the_fitted_one(texts):
+    fitted = TermCounter(min_df=2, max_df=0.5).fit(texts)
+    loaded = TermCounter.from_state(*fitted.to_state())
+    names = loaded.get_feature_names_out()  # built on first use
+    assert names.dtype == fitted.feature_names_.dtype
+    assert list(names) == list(fitted.get_feature_names_out())
+    assert any(" " in n for n in names)  # bigrams named "word word"
+    assert (loaded.transform(texts) != fitted.transform(texts)).nnz == 0
+    assert not hasattr(TermCounter(), "feature_names_")  # unfitted: no names
+
+
 def test_fit_themes_tables_follow_contracts(result, articles):
     assert result.status == ""
     schema.validate(result.themes, "themes")

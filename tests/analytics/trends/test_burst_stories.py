@@ -2,10 +2,12 @@
 
 from datetime import UTC, date, datetime
 
+import numpy as np
 import polars as pl
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analytics.contracts import schema
-from analytics.trends.burst_stories import burst_peaks, burst_stories
+from analytics.trends.burst_stories import _title_vectorizer, burst_peaks, burst_stories
 
 DAY = date(2023, 6, 24)
 
@@ -80,3 +82,36 @@ def test_no_bursts_no_stories():
     empty = burst_stories(schema.empty("bursts"), _articles(MUTINY),
                           pl.DataFrame(schema=schema.TOPIC_MENTIONS))
     assert empty.is_empty() and dict(empty.schema) == schema.BURST_STORIES
+
+
+def _full_fit(heads):
+    """The vectorizer fitted on every word of the stream (what the weights must equal)."""
+    return TfidfVectorizer(stop_words="english", sublinear_tf=True,
+                           token_pattern=r"(?u)\b[^\W\d_]{2,}\b").fit(heads)
+
+
+def test_weights_learnt_for_the_compared_words_only_equal_a_full_fit():
+    # Words shared with the stream, repeated words (sublinear tf), a word the stream
+    # lacks ("Zelenskyy"), stop words, words glued to digits ("F16s", "x_y") and
+    # non-ASCII case ("ÉTAT", "Σοφία") all weigh exactly as in the full fit.
+    stream = [t for t, _, _ in MUTINY + BACKGROUND] + [
+        "État d'urgence: ÉTAT Σοφία F16s x_y and the mutiny", "Rostov Rostov Rostov 2023"]
+    compared = [t for t, _, _ in MUTINY[:5]] + [
+        "Zelenskyy: mutiny mutiny in Rostov", "état ΣΟΦΊΑ F16s", "the and of"]
+    weights = _title_vectorizer(_articles([(t, "w", DAY) for t in stream]), compared)
+    full = _full_fit(stream)
+    ours, theirs = weights.transform(compared), full.transform(compared)
+    assert ours.nnz == theirs.nnz
+    assert np.array_equal((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray())
+    names = full.get_feature_names_out()
+    assert list(weights.get_feature_names_out()) == sorted(
+        {names[j] for j in theirs.indices})  # the compared words, in the full fit's order
+    assert np.array_equal(ours.data, theirs.data)
+
+
+def test_weights_without_a_compared_word_in_the_stream_or_without_words():
+    stream = _articles([(t, "w", DAY) for t, _, _ in BACKGROUND])
+    unseen = _title_vectorizer(stream, ["Zelenskyy visits Kyiv"])
+    assert unseen is not None and unseen.transform(["Zelenskyy visits Kyiv"]).nnz == 0
+    assert _title_vectorizer(_articles([("2023", "w", DAY), ("", "w", DAY)]),
+                             ["12 34"]) is None
