@@ -1,11 +1,19 @@
-"""Prefect artifacts of a run: the summary, the topic table and a link to the PDF.
+"""Prefect artifacts of a run: the brief, the topic table and the way to the PDF.
 
 Everything shown comes from what the report wrote: ``summary.md`` (rendered by
-``analytics.report.markdown``) and ``tables/topic_totals.parquet``, so the UI and the PDF
-give the same numbers.
+``analytics.report.markdown``; it starts with the brief, the PDF's page 1), the charts and
+``tables/topic_totals.parquet``, so the UI and the PDF give the same numbers. With a
+``reports_url`` (where ``topicwatch reports serve`` serves the reports folder) the
+artifacts link to the PDF and the charts there; without one they say how to open them,
+since a ``file://`` link does not open from the UI.
 """
 
 from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from urllib.parse import quote
 
 import polars as pl
 from prefect.artifacts import (
@@ -15,30 +23,113 @@ from prefect.artifacts import (
 )
 
 from analytics.contracts.run_summary import RunSummary
-from analytics.report.markdown import artifact_markdown, topic_rows
+from analytics.report.formatting import fmt_int, fmt_pct
+from analytics.report.markdown import md_escape
+from analytics.report.sections import fmt_pp
 from analytics.report.writer import ReportFiles
+from flows import defaults
 
-# Image data inline keeps the artifact readable offline; large charts are left out.
+# Image data inline keeps the artifact readable offline; a larger chart is linked instead.
 MAX_INLINE_PNG = 400_000
-INLINE_CHARTS = ("topic_totals", "topic_trends")
+# The brief's chart, then what stands in for it in a report that lacks it.
+BRIEF_CHARTS = ("brief_share", "topic_share", "topic_totals")
+# The brief's chart goes under this section (its moves), as on page 1.
+CHART_AFTER = "What changed"
+# Sections of summary.md the UI shows elsewhere (the run's Parameters tab).
+LEFT_OUT = ("Run parameters",)
 
 
-def publish_artifacts(summary: RunSummary, files: ReportFiles) -> None:
-    """Markdown summary, topic table and report link, each with a stable key."""
-    images = {name: path.read_bytes() for name in INLINE_CHARTS
-              if (path := files.charts.get(name)) and path.stat().st_size <= MAX_INLINE_PNG}
-    pdf = files.pdf.resolve().as_uri()
+def report_url(reports_url: str, files: ReportFiles, path: Path) -> str:
+    """The URL of ``path`` (a file of the report) under ``reports_url``, which serves the
+    reports folder: ``<reports_url>/<run-date>/<path in the report>``."""
+    parts = (files.out_dir.name, *path.relative_to(files.out_dir).parts)
+    return reports_url.rstrip("/") + "/" + "/".join(quote(p) for p in parts)
+
+
+def how_to_open(files: ReportFiles) -> str:
+    """Where the PDF is and how to reach it from a browser, for runs without a reports URL."""
+    pdf = md_escape(str(files.pdf.resolve()))
+    folder = md_escape(str(files.out_dir.resolve().parent))
+    return (f"The PDF report is {pdf} on the machine that ran this flow. To open it from "
+            f"here, serve the reports there with `topicwatch reports serve --reports-dir "
+            f"{folder}` and run with `--reports-url http://127.0.0.1:{defaults.REPORTS_PORT}` "
+            f"(or set {defaults.REPORTS_URL_ENV}): the artifacts then link to it.")
+
+
+def _sections(body: str) -> list[tuple[str, str]]:
+    """``body`` cut at its ``## `` headings: (heading, text) pairs, ("", text) first."""
+    parts = re.split(r"(?m)^(?=## )", body)
+    return [(p.split("\n", 1)[0][3:].strip() if p.startswith("## ") else "", p) for p in parts]
+
+
+def _brief_chart(files: ReportFiles) -> tuple[str, Path] | None:
+    for name in BRIEF_CHARTS:
+        path = files.charts.get(name) or files.out_dir / "charts" / f"{name}.png"
+        if path.is_file():
+            return name, path
+    return None
+
+
+def summary_markdown(summary: RunSummary, files: ReportFiles,
+                     reports_url: str | None) -> str:
+    """``summary.md`` (the brief first) under a dated heading, without the run parameters,
+    the brief's chart inline under its moves ("## What changed"), the link to the PDF
+    first and to the charts last (or, without ``reports_url``, how to open them)."""
+    text = files.summary_md.read_text(encoding="utf-8")
+    body = text.split("\n", 1)[1] if text.startswith("# ") else text
+    sections = [(h, t.strip()) for h, t in _sections(body) if h not in LEFT_OUT]
+    top, end = "", how_to_open(files)
+    if reports_url:
+        top = f"**[Open the PDF report]({report_url(reports_url, files, files.pdf)})**"
+        end = "Charts: " + ", ".join(
+            f"[{md_escape(name)}]({report_url(reports_url, files, path)})"
+            for name, path in sorted(files.charts.items()))
+    chart = []
+    if found := _brief_chart(files):
+        name, path = found
+        png = path.read_bytes()
+        if len(png) <= MAX_INLINE_PNG:
+            data = base64.b64encode(png).decode("ascii")
+            chart = [f"![{md_escape(name)}](data:image/png;base64,{data})"]
+        elif reports_url:
+            chart = [f"![{md_escape(name)}]({report_url(reports_url, files, path)})"]
+    at = next((i + 1 for i, (h, _) in enumerate(sections) if h == CHART_AFTER), 1)
+    parts = [f"# topicwatch report {summary.run_date.isoformat()}",
+             f"**{md_escape(summary.corpus)}**: {md_escape(summary.headline())}.", top,
+             *(t for _, t in sections[:at]), *chart, *(t for _, t in sections[at:]), end]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def topic_rows(totals: pl.DataFrame) -> list[dict[str, str]]:
+    """The ``topic_totals`` table as the table artifact shows it: most articles first (then
+    the table's own order, the taxonomy's), counts with separators, the share as "12.3%"
+    and its change in points, as in the PDF."""
+    ranked = totals.with_row_index("_order").sort(["articles", "_order"],
+                                                 descending=[True, False])
+    return [{"topic": r["label"], "articles": fmt_int(r["articles"]),
+             "mentions": fmt_int(r["mentions"]), "share": fmt_pct(r["share"]),
+             "change": fmt_pp(r["share_change"]), "reach": fmt_int(r["reach"])}
+            for r in ranked.iter_rows(named=True)]
+
+
+def publish_artifacts(summary: RunSummary, files: ReportFiles, *,
+                      reports_url: str | None = None) -> None:
+    """The brief, the topic table and the report's link (or how to open it), each with a
+    stable key."""
+    day = summary.run_date.isoformat()
     create_markdown_artifact(
-        artifact_markdown(summary, files.summary_md.read_text(encoding="utf-8"),
-                          images=images, pdf_link=f"`{pdf}`"),
-        key="topic-report-summary",
-        description=f"topicwatch summary for {summary.run_date.isoformat()}",
+        summary_markdown(summary, files, reports_url), key="topic-report-summary",
+        description=f"topicwatch brief for {day}: what changed, bursts, claims, sources",
     )
     create_table_artifact(
         topic_rows(pl.read_parquet(files.tables["topic_totals"])), key="topic-counts",
         description="Articles per topic (near duplicates counted once), most first",
     )
-    create_link_artifact(
-        pdf, link_text=f"report.pdf ({summary.run_date.isoformat()})",
-        key="topic-report-pdf", description="The PDF report of this run",
-    )
+    if reports_url:
+        create_link_artifact(
+            report_url(reports_url, files, files.pdf), link_text=f"report.pdf ({day})",
+            key="topic-report-pdf", description="The PDF report of this run",
+        )
+    else:
+        create_markdown_artifact(how_to_open(files), key="topic-report-pdf",
+                                 description="Where the PDF report of this run is")

@@ -111,6 +111,19 @@ def _dask_address(value: str | None) -> str | None:
     return value
 
 
+def _reports_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise typer.BadParameter(f"expected http://HOST:PORT[/PATH], got {value!r}")
+    return value.rstrip("/")
+
+
+ReportsUrlOpt = Annotated[str | None, typer.Option(
+    "--reports-url", callback=_reports_url, envvar=defaults.REPORTS_URL_ENV,
+    help="Where the reports folder is served (`topicwatch reports serve`), e.g. "
+    f"http://127.0.0.1:{defaults.REPORTS_PORT}: the Prefect artifacts link to the PDF and "
+    "charts there. Without it they say how to open them.")]
 DaskAddressOpt = Annotated[str | None, typer.Option(
     "--dask-address", callback=_dask_address,
     help="Run the per-shard stages (reading sources, topics and claims of each store "
@@ -146,23 +159,33 @@ def run(
     random_state: RandomStateOpt = defaults.RANDOM_STATE,
     dask_address: DaskAddressOpt = None,
     themes_refit_days: RefitDaysOpt = defaults.THEMES_REFIT_DAYS,
+    reports_url: ReportsUrlOpt = None,
 ) -> None:
-    """Ingest the sources, count topics, claims, trends and themes, and write the report."""
+    """Ingest the sources, count topics, claims, trends and themes, and write the report.
+
+    Exits 1 when every source failed (the report is written and says why)."""
     sources, taxonomy = _config_paths(sources, taxonomy)
 
-    from flows.topic_report import topic_report
+    from prefect.exceptions import FailedRun
 
-    summary = topic_report(
-        sources=str(sources), taxonomy=str(taxonomy), data_dir=data_dir,
-        reports_dir=str(reports_dir), run_date=run_date, themes=themes,
-        random_state=random_state, dask_address=dask_address,
-        themes_refit_days=themes_refit_days,
-    )
+    from flows.topic_report import source_failures, topic_report
+
+    try:
+        summary = topic_report(
+            sources=str(sources), taxonomy=str(taxonomy), data_dir=data_dir,
+            reports_dir=str(reports_dir), run_date=run_date, themes=themes,
+            random_state=random_state, dask_address=dask_address,
+            themes_refit_days=themes_refit_days, reports_url=reports_url,
+        )
+    except FailedRun as exc:  # the flow's own verdict (all sources failed), not a crash
+        raise _fail(str(exc), code=1) from exc
+    failures = source_failures(summary)
     print(
         f"topicwatch {summary.run_date.isoformat()}: read {summary.rows_read}, "
         f"new {summary.new_articles}, stored {summary.stored_articles}, "
         f"duplicates {summary.duplicates}, quarantined {summary.quarantined}, "
         f"topics found {summary.topics_found}; report {summary.parameters['report']}"
+        + (f"; {failures}" if failures else "")
     )
 
 
@@ -182,7 +205,10 @@ def serve(
     random_state: RandomStateOpt = defaults.RANDOM_STATE,
     dask_address: DaskAddressOpt = None,
     themes_refit_days: RefitDaysOpt = defaults.THEMES_REFIT_DAYS,
-    name: str = typer.Option("daily", "--name", help="The deployment's name."),
+    reports_url: ReportsUrlOpt = None,
+    name: str | None = typer.Option(
+        None, "--name", show_default="from the schedule: daily-0600-utc, every-3600s",
+        help="The deployment's name."),
 ) -> None:
     """Serve the flow as the scheduled deployment topic-report/NAME until stopped (Ctrl-C).
 
@@ -207,6 +233,8 @@ def serve(
     }
     if dask_address:
         parameters["dask_address"] = dask_address
+    if reports_url:
+        parameters["reports_url"] = reports_url
     try:
         dep = deployment(parameters, cron=cron, interval=interval, name=name)
     except ValueError as exc:  # an invalid cron expression
@@ -240,8 +268,39 @@ taxonomy_app = typer.Typer(help="Check the taxonomy file.", no_args_is_help=True
                            context_settings=HELP)
 sources_app = typer.Typer(help="Check the sources file.", no_args_is_help=True,
                           context_settings=HELP)
+reports_app = typer.Typer(help="Serve the reports.", no_args_is_help=True,
+                          context_settings=HELP)
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(sources_app, name="sources")
+app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("serve")
+def reports_serve(
+    reports_dir: Path = typer.Option(Path(defaults.REPORTS_DIR), "--reports-dir",
+                                     help="The reports folder (REPORTS_DIR/<run-date>/...)."),
+    host: str = typer.Option(defaults.REPORTS_HOST, "--host",
+                             help="The address to listen on (loopback: this machine only)."),
+    port: int = typer.Option(defaults.REPORTS_PORT, "--port", min=0, max=65535,
+                             help="The port (0: any free one)."),
+) -> None:
+    """Serve REPORTS_DIR read-only over HTTP until stopped (Ctrl-C), so that the links of
+    the Prefect artifacts open in a browser: run with --reports-url set to the URL shown."""
+    from flows.report_server import ReportServer
+
+    try:
+        server = ReportServer(reports_dir, host, port)
+    except OSError as exc:  # no such folder, the port taken, an address not of this host
+        raise _fail(f"cannot serve {reports_dir} on {host}:{port}: {exc.strerror or exc}"
+                    ) from exc
+    print(f"serving {reports_dir.resolve()} at {server.url}/  (runs link to it with "
+          f"--reports-url {server.url}; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def _load_corpus(path: Path, run_date: date):
@@ -369,7 +428,11 @@ def sources_check(
     path: Path | None = typer.Argument(None, show_default=DEFAULT_SOURCES_SHOWN,
                                        help="A sources .toml file, folder or table."),
 ) -> None:
-    """Validate a sources file and say, per source, what it points at."""
+    """Validate a sources file and say, per source, what it points at; a table's header
+    (or schema) is read to check that it has every mapped column."""
+    from analytics.contracts.sources_config import KIND_RULES
+    from analytics.sources.local import check_table
+
     path = path or defaults.default_sources()
     try:
         config = load_sources(path)
@@ -379,9 +442,12 @@ def sources_check(
     for src in config.sources:
         where = src.path if src.path is not None else ", ".join(src.urls)
         exists = src.path is None or src.path.exists()
-        problems += not exists
-        state = "ok" if exists else "MISSING"
+        wrong = check_table(src) if exists and KIND_RULES[src.kind].tabular else None
+        problems += not exists or wrong is not None
+        state = "MISSING" if not exists else "BAD" if wrong else "ok"
         print(f"{src.id:24} {src.kind:7} {state:8} {where}")
+        if wrong:
+            print(f"    {where}: {wrong}")
     print(f"{path}: {len(config.sources)} sources, {problems} problems")
     if problems:
         raise typer.Exit(1)

@@ -11,6 +11,7 @@ the defaults instead. The store and the reports go to the working directory.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -68,3 +69,14 @@ def default_sources() -> Path:
 def seed_articles() -> list[Path]:
     """The seed article files (what ``topicwatch init`` copies into ``articles/``)."""
     return sorted(p for p in seed_dir().iterdir() if p.is_file() and p.suffix in {".txt", ".md"})
+
+
+REPORTS_URL_ENV = "TOPICWATCH_REPORTS_URL"
+REPORTS_HOST = "127.0.0.1"  # `topicwatch reports serve`: loopback unless told otherwise
+REPORTS_PORT = 8765
+
+
+def reports_url() -> str | None:
+    """Where the reports folder is served (``topicwatch reports serve``), from
+    ``TOPICWATCH_REPORTS_URL``; None when unset."""
+    return os.environ.get(REPORTS_URL_ENV, "").strip().rstrip("/") or None

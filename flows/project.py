@@ -76,7 +76,7 @@ push: null
 pull: []  # nothing to fetch: the code is the installed package
 
 deployments:
-  - name: daily
+  - name: daily-0600-utc
     description: "topicwatch: ingest the sources and write the day's topic report."
     entrypoint: @ENTRYPOINT@
     tags: [topicwatch]

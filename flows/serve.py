@@ -1,12 +1,14 @@
 """The topic-report flow as a scheduled deployment, served by this process.
 
-``topicwatch serve --cron "0 6 * * *"`` registers the deployment ``topic-report/daily``
-with the Prefect API (``PREFECT_API_URL``: a running ``prefect server start``) and runs
-its scheduled runs here until stopped. ``prefect.yaml`` deploys the same to a work pool.
+``topicwatch serve --cron "0 6 * * *"`` registers the deployment
+``topic-report/daily-0600-utc`` (named from its schedule, ``deployment_name``) with the
+Prefect API (``PREFECT_API_URL``: a running ``prefect server start``) and runs its
+scheduled runs here until stopped. ``prefect.yaml`` deploys the same to a work pool.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from prefect import serve
@@ -17,7 +19,6 @@ from prefect.types.entrypoint import EntrypointType
 
 from flows.topic_report import topic_report
 
-DEPLOYMENT_NAME = "daily"
 TIMEZONE = "UTC"  # the run date of a scheduled run is its scheduled day in UTC
 # One run at a time: a run due while another is still going waits for it (ENQUEUE)
 # instead of both writing the store; the store's lock file is the second guard.
@@ -37,14 +38,38 @@ def schedule(*, cron: str | None = None, interval: float | None = None) -> Sched
     return Interval(interval, timezone=TIMEZONE)
 
 
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def deployment_name(*, cron: str | None = None, interval: float | None = None) -> str:
+    """A name that says when the deployment runs: "daily-0600-utc" for ``0 6 * * *``,
+    "weekly-mon-0600-utc", "hourly-at-15", else the cron's fields ("cron-x-15-x-x-x-x"
+    for ``*/15 * * * *``); "every-3600s" for an interval."""
+    if interval is not None:
+        return f"every-{interval:g}s".replace(".", "-")
+    fields = (cron or "").split()
+    if len(fields) == 5 and all(f.isdigit() for f in fields[:2]):
+        minute, hour, dom, month, dow = fields
+        at = f"{int(hour):02d}{int(minute):02d}-utc"
+        if (dom, month, dow) == ("*", "*", "*"):
+            return f"daily-{at}"
+        if (dom, month) == ("*", "*") and dow.isdigit() and int(dow) <= 7:
+            return f"weekly-{_DAYS[int(dow) % 7]}-{at}"
+    if len(fields) == 5 and fields[0].isdigit() and fields[1:] == ["*"] * 4:
+        return f"hourly-at-{int(fields[0]):02d}"
+    slug = re.sub(r"[^0-9a-z]+", "-", (cron or "").replace("*", "x").lower()).strip("-")
+    return f"cron-{slug}"
+
+
 def deployment(
     parameters: dict[str, Any], *, cron: str | None = None, interval: float | None = None,
-    name: str = DEPLOYMENT_NAME,
+    name: str | None = None,
 ) -> RunnerDeployment:
-    """The topic-report deployment: ``parameters`` become the defaults of every run; its
-    runs leave ``run_date`` unset, so each reports on its scheduled day."""
+    """The topic-report deployment, named ``name`` or from its schedule
+    (``deployment_name``): ``parameters`` become the defaults of every run; its runs leave
+    ``run_date`` unset, so each reports on its scheduled day."""
     return topic_report.to_deployment(
-        name=name,
+        name=name or deployment_name(cron=cron, interval=interval),
         schedules=[schedule(cron=cron, interval=interval)],
         parameters=parameters,
         concurrency_limit=ONE_AT_A_TIME,

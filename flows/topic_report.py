@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 from prefect import Flow, flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.context import TaskRunContext
+from prefect.context import FlowRunContext, TaskRunContext
 from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
 
 from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary, run_summary
@@ -52,8 +53,41 @@ def _scheduled_day() -> date:
 
 
 def _run_name() -> str:
+    """``topic-report-<run date>[-<HHMM>]-<id>``: the day the run reports on (its
+    ``run_date``, else its scheduled day, so a late run keeps its day), the scheduled time
+    (UTC) for runs of a deployment (an interval gives several a day) and the end of the
+    run's id (random in Prefect's ids, whose start is a timestamp), so no two runs share
+    a name."""
     run_date = flow_run.parameters.get("run_date") or _scheduled_day().isoformat()
-    return f"topic-report-{run_date}"
+    ctx = FlowRunContext.get()
+    deployed = ctx is not None and ctx.flow_run is not None and ctx.flow_run.deployment_id
+    start = flow_run.scheduled_start_time
+    at = f"-{start.astimezone(UTC):%H%M}" if deployed and start else ""
+    return f"topic-report-{run_date}{at}-{str(flow_run.id).replace('-', '')[-6:]}"
+
+
+def _corpus_name(sources: str) -> str:
+    """The report's name for the inputs: the sources file's or folder's name, not its path
+    (the full path is among the run parameters)."""
+    path = Path(sources)
+    return (path.stem if path.suffix.lower() == ".toml" else path.name) or sources
+
+
+def _shortened(message: str, limit: int = 400) -> str:
+    # Long enough for a file's column list: the cause is usually at the end.
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def source_failures(summary: RunSummary) -> str:
+    """"" when every source was read, else which failed and why, on one line."""
+    failed = [o for o in summary.sources if o.status == "failed"]
+    if not failed:
+        return ""
+    why = "; ".join(f"{o.source}: {_shortened(o.message)}" if o.message else o.source
+                    for o in failed)
+    if len(failed) == len(summary.sources):
+        return f"every source failed ({why})"
+    return f"{len(failed)} of {len(summary.sources)} sources failed ({why})"
 
 
 def _dask_worker() -> str | None:
@@ -78,12 +112,12 @@ def _on_cluster(shard_flow: Flow, dask_address: str | None) -> Flow:
     return shard_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="load-taxonomy")
 def load_taxonomy_task(path: str) -> Taxonomy:
     return load_taxonomy(path)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="load-sources")
 def load_sources_task(path: str) -> SourcesConfig:
     return load_sources(path)
 
@@ -112,7 +146,7 @@ def read_source_task(source: Source, settings: Settings, validators: dict,
     return batch
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="ingest")
 def ingest_task(
     batches: list[SourceBatch], data_dir: str, run_date: date, settings: Settings
 ) -> IngestResult:
@@ -130,14 +164,14 @@ def ingest_task(
 ARTICLE_FIELDS = [c for c in schema.ARTICLES if c not in ("text", "metadata")]
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="read-store")
 def read_store_task(data_dir: str) -> pl.DataFrame:
     articles = ArticleStore(data_dir).read(ARTICLE_FIELDS)
     get_run_logger().info("store: %d articles", articles.height)
     return articles
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="stale-partitions")
 def stale_partitions_task(data_dir: str, taxonomy: Taxonomy) -> list[str]:
     """Store partitions (months) whose topics and claims must be computed (again)."""
     stale = DerivedStore(ArticleStore(data_dir), taxonomy).stale_months()
@@ -158,7 +192,7 @@ def tag_partition_task(month: str, data_dir: str, taxonomy: Taxonomy) -> tuple[i
     return n, mentions, claims
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="read-derived")
 def read_derived_task(data_dir: str, taxonomy: Taxonomy,
                       articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     mentions, claims = DerivedStore(ArticleStore(data_dir), taxonomy).read(articles)
@@ -169,7 +203,7 @@ def read_derived_task(data_dir: str, taxonomy: Taxonomy,
     return mentions, claims
 
 
-@flow(name="topic-report-read-sources")
+@flow(name="topic-report-read-sources", flow_run_name="read-sources-{run_date}")
 def read_sources_flow(config: SourcesConfig, validators: dict,
                       run_date: date) -> list[SourceBatch]:
     """Read and prepare every source, one task per source (the shards)."""
@@ -179,7 +213,7 @@ def read_sources_flow(config: SourcesConfig, validators: dict,
     ).result()
 
 
-@flow(name="topic-report-tag-partitions")
+@flow(name="topic-report-tag-partitions", flow_run_name="tag-partitions")
 def tag_partitions_flow(months: list[str], data_dir: str, taxonomy: Taxonomy) -> list:
     """Topic mentions and claims of the given store partitions, one task per month; each
     task reads its partition from ``data_dir`` and writes its results beside it."""
@@ -187,7 +221,7 @@ def tag_partitions_flow(months: list[str], data_dir: str, taxonomy: Taxonomy) ->
                                   taxonomy=unmapped(taxonomy)).result()
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="trends")
 def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
                 topic_ids: list[str]) -> dict[str, pl.DataFrame]:
     tables = trend_tables(articles, mentions, topic_ids)
@@ -197,7 +231,7 @@ def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
     return tables
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="themes")
 def themes_task(n_themes: Themes, random_state: int, data_dir: str, run_date: date,
                 refit_days: int) -> StableThemes:
     run = themes_for_run(ArticleStore(data_dir), run_date, n_themes=n_themes,
@@ -215,12 +249,12 @@ def themes_task(n_themes: Themes, random_state: int, data_dir: str, run_date: da
     return run.stable
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="theme-trends")
 def theme_trends_task(article_themes: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
     return theme_trends(article_themes, articles, period="week")
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="report")
 def report_task(
     out_dir: str, tables: dict[str, pl.DataFrame], labels: dict[str, str], summary: RunSummary
 ) -> ReportFiles:
@@ -229,9 +263,9 @@ def report_task(
     return files
 
 
-@task(cache_policy=NO_CACHE)
-def publish_task(summary: RunSummary, files: ReportFiles) -> None:
-    publish_artifacts(summary, files)
+@task(cache_policy=NO_CACHE, task_run_name="publish-artifacts")
+def publish_task(summary: RunSummary, files: ReportFiles, reports_url: str | None) -> None:
+    publish_artifacts(summary, files, reports_url=reports_url)
 
 
 @flow(name="topic-report", flow_run_name=_run_name, log_prints=True)
@@ -245,7 +279,8 @@ def topic_report(
     random_state: int = defaults.RANDOM_STATE,
     dask_address: str | None = None,
     themes_refit_days: int = defaults.THEMES_REFIT_DAYS,
-) -> RunSummary:
+    reports_url: str | None = None,
+) -> State:
     """Ingest ``sources`` into the store under ``data_dir`` and write the report of
     ``run_date`` (YYYY-MM-DD, default the scheduled day, UTC) to ``reports_dir/<run_date>/``.
 
@@ -262,7 +297,13 @@ def topic_report(
     ``[settings] dask_address``) the per-shard stages (reading, normalising and
     deduplicating each source; topics and claims of each changed store partition) run on
     that Dask cluster; ingest into the store, trends, themes and the report stay where the
-    flow runs."""
+    flow runs.
+
+    ``reports_url`` (default: ``TOPICWATCH_REPORTS_URL``) is where ``reports_dir`` is
+    served (``topicwatch reports serve``): the artifacts link to the PDF and charts there.
+
+    Returns the run's ``RunSummary`` (a Completed state naming failed sources, if any);
+    when every source failed the run is Failed, after writing the report that says why."""
     day = date.fromisoformat(run_date) if run_date else _scheduled_day()
     sources = sources or str(defaults.default_sources())
     taxonomy = taxonomy or str(defaults.default_taxonomy())
@@ -289,7 +330,7 @@ def topic_report(
     mentions, claims = read_derived_task(data_dir, tax, articles)
     trends = trends_task(articles, mentions, tax.ids)
 
-    summary = run_summary(day, sources, params, ingested, articles, mentions,
+    summary = run_summary(day, _corpus_name(sources), params, ingested, articles, mentions,
                           theme_status=fitted.status)
     tables = {
         "articles": articles, "topic_mentions": mentions, "claims": claims,
@@ -299,5 +340,11 @@ def topic_report(
         "quarantine": ingested.quarantine,
     }
     files = report_task(str(Path(reports_dir) / day.isoformat()), tables, tax.labels(), summary)
-    publish_task(summary, files)
-    return replace(summary, parameters={**params, "report": str(files.pdf)})
+    publish_task(summary, files, reports_url or defaults.reports_url())
+    result = replace(summary, parameters={**params, "report": str(files.pdf)})
+    failures = source_failures(summary)
+    if failures:
+        get_run_logger().warning("%s", failures)
+    if failures.startswith("every "):
+        return Failed(message=f"{failures}; report {files.pdf}")
+    return Completed(message=failures or None, data=result)

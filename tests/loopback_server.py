@@ -2,11 +2,13 @@
 
 The local twin of the web for fetcher tests: a path gets a sequence of replies (the last
 one repeats) or a function of the request; every request is recorded, and so are the
-bytes a streamed body managed to send before the client hung up.
+bytes a streamed body managed to send before the client hung up. ``tls=(cert, key)``
+serves HTTPS and records the name each client asked for in its TLS hello (SNI).
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,13 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass(frozen=True)
 class Reply:
     """``delay``: seconds before answering (a hang); ``stream_bytes``: a body of that many
-    bytes sent in chunks without Content-Length (for size caps)."""
+    bytes sent in chunks without Content-Length (for size caps); ``trickle``: seconds
+    between single bytes of the status line, headers and body (a slowloris server)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     stream_bytes: int = 0
+    trickle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.owner.reply_for(request)
         if reply.delay and self.server.owner.stopping.wait(reply.delay):
             return
+        if reply.trickle:
+            self._trickle(reply)
+            return
         try:
             self.send_response(reply.status)
             for name, value in reply.headers.items():
@@ -56,6 +63,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout or size cap): that is what the test wants
+
+    def _trickle(self, reply: Reply) -> None:
+        head = [f"HTTP/1.0 {reply.status} Trickling", f"Content-Length: {len(reply.body)}"]
+        head += [f"{name}: {value}" for name, value in reply.headers.items()]
+        data = ("\r\n".join(head) + "\r\n\r\n").encode() + reply.body
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                self.server.owner.record_sent(self.path, i + 1)
+                if self.server.owner.stopping.wait(reply.trickle):
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _stream(self, total: int) -> None:
         sent = 0
@@ -77,15 +98,23 @@ class _Server(ThreadingHTTPServer):
 class LoopbackServer:
     """Use as a context manager; ``url(path)`` gives the address to fetch."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[str, str] | None = None) -> None:
         self._routes: dict[str, Route] = {}
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
         self.requests: list[Recorded] = []
         self.sent_bytes: dict[str, int] = {}
         self.stopping = threading.Event()
+        self.server_names: list[str | None] = []  # SNI of each TLS handshake
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -94,8 +123,8 @@ class LoopbackServer:
     def port(self) -> int:
         return self._httpd.server_address[1]
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def script(self, path: str, *replies: Reply | int) -> None:
         """Replies for ``path`` in order (an int is a bare status); the last repeats."""

@@ -4,6 +4,7 @@ A sources file is TOML::
 
     [settings]                      # all optional
     max_file_bytes = 512_000_000    # larger files (decompressed) are quarantined unread
+    max_text_chars = 1_000_000      # an article with more title + text is quarantined
     min_date = "1990-01-01"         # earlier dates are quarantined
     on_missing_date = "quarantine"  # or "run_date": use the run date, flagged imputed
 
@@ -26,12 +27,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from analytics.contracts.toml_lines import line_of
+from analytics.contracts.toml_lines import did_you_mean, line_of, table_line, value_line
 
 SourceKind = Literal["folder", "table", "feed", "page"]
 
@@ -75,7 +76,10 @@ class Settings:
     allow_private_addresses: bool = False
     allowed_networks: tuple[str, ...] = ()  # CIDRs exempt from the private-address guard
     timeout_seconds: float = 10.0
+    total_timeout_seconds: float = 60.0  # one HTTP attempt: connect, headers and body
+    source_budget_seconds: float = 180.0  # all HTTP of one feed or page source per read
     retries: int = 3
+    max_text_chars: int = 1_000_000  # an article with more title + text is quarantined
     near_duplicate_threshold: float = 0.65  # estimated Jaccard of word 3-shingles
     near_duplicate_window_days: int = 31  # only articles this close in time are compared
     dask_address: str | None = None  # run the per-shard stages on this Dask cluster
@@ -97,6 +101,8 @@ class Source:
     fetch_pages: bool = False
     language: str | None = None
     delimiter: str = ","
+    # Where the sources file names each mapped column ("FILE:LINE"; empty without a file).
+    column_lines: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -128,42 +134,83 @@ def _str_list(value, loc: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _settings(raw: dict, path: str) -> Settings:
-    if "allowed_networks" in raw:
-        raw = {**raw, "allowed_networks": tuple(raw["allowed_networks"])}
-    try:
-        s = Settings(**{k: v for k, v in raw.items() if k != "min_date"})
-    except TypeError as exc:
-        raise SourcesError(f"{path}: [settings]: {exc}") from exc
-    if "min_date" in raw:
+# What each Settings annotation accepts from TOML: (test, what it must be, conversion).
+_SETTING_TYPES = {
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number", None),
+    "float": (lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number",
+              float),
+    "bool": (lambda v: isinstance(v, bool), "true or false", None),
+    "str": (lambda v: isinstance(v, str), "a string", None),
+    "str | None": (lambda v: isinstance(v, str), "a string", None),
+    "tuple[str, ...]": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                        "a list of strings", tuple),
+    "date": (lambda v: isinstance(v, date | str), "a date (YYYY-MM-DD)",
+             lambda v: date.fromisoformat(v) if isinstance(v, str)
+             else v.date() if isinstance(v, datetime) else v),
+}
+SETTING_KEYS = tuple(f.name for f in fields(Settings))
+_POSITIVE = ("max_file_bytes", "max_download_bytes", "timeout_seconds",
+             "total_timeout_seconds", "source_budget_seconds", "max_text_chars")
+
+
+def _toml_type(value) -> str:
+    return {bool: "true/false", int: "a whole number", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _settings(raw, path: str, text: str = "") -> Settings:
+    """``[settings]`` checked key by key: errors name the file, the key's line and the key."""
+
+    def where(key: str | None = None) -> str:
+        line = table_line(text, "settings", key) if text else None
+        return f"{path}{f':{line}' if line else ''}: [settings]" + (
+            f", key {key!r}" if key else "")
+
+    if not isinstance(raw, dict):
+        raise SourcesError(f"{where()}: must be a table of key = value")
+    values: dict[str, Any] = {}
+    types = {f.name: str(f.type) for f in fields(Settings)}
+    for key, value in raw.items():
+        if key not in types:
+            raise SourcesError(f"{where(key)}: unknown key{did_you_mean(key, SETTING_KEYS)} "
+                               f"(the keys: {', '.join(SETTING_KEYS)})")
+        test, what, convert = _SETTING_TYPES[types[key]]
+        if not test(value):
+            raise SourcesError(f"{where(key)}: expected {what}, got {value!r} "
+                               f"({_toml_type(value)})")
         try:
-            s = Settings(**{**s.__dict__, "min_date": date.fromisoformat(str(raw["min_date"]))})
+            values[key] = convert(value) if convert else value
         except ValueError as exc:
-            raise SourcesError(f"{path}: [settings], key 'min_date': {exc}") from exc
+            raise SourcesError(f"{where(key)}: expected {what}: {exc}") from exc
+    s = Settings(**values)
     if s.dask_address is not None and not re.fullmatch(r"(tcp://)?[\w.\-]+:\d+", s.dask_address):
         raise SourcesError(
-            f"{path}: [settings], key 'dask_address': expected tcp://HOST:PORT, "
-            f"got {s.dask_address!r}"
+            f"{where('dask_address')}: expected tcp://HOST:PORT, got {s.dask_address!r}"
         )
-    if not isinstance(s.near_duplicate_window_days, int) or s.near_duplicate_window_days < 1:
+    for key in _POSITIVE:
+        if getattr(s, key) <= 0:
+            raise SourcesError(f"{where(key)}: expected a number > 0, got {getattr(s, key)!r}")
+    if s.near_duplicate_window_days < 1:
         raise SourcesError(
-            f"{path}: [settings], key 'near_duplicate_window_days': expected a whole number "
-            f"of days >= 1, got {s.near_duplicate_window_days!r}"
+            f"{where('near_duplicate_window_days')}: expected a whole number of days >= 1, "
+            f"got {s.near_duplicate_window_days!r}"
         )
     if s.on_missing_date not in ("quarantine", "run_date"):
         raise SourcesError(
-            f"{path}: [settings], key 'on_missing_date': must be 'quarantine' or 'run_date'"
+            f"{where('on_missing_date')}: must be 'quarantine' or 'run_date'"
+            f"{did_you_mean(s.on_missing_date, ('quarantine', 'run_date'))}"
         )
     return s
 
 
-def _source(raw: dict, where, base: Path) -> Source:
+def _source(raw: dict, where, base: Path, value_at=lambda value: "") -> Source:
     sid = raw.get("id")
     if not isinstance(sid, str) or not _ID.match(sid):
         raise SourcesError(f"{where('id')}: id must match {_ID.pattern}")
     unknown = sorted(set(raw) - _SOURCE_KEYS)
     if unknown:
-        raise SourcesError(f"{where(unknown[0])}: unknown key")
+        raise SourcesError(f"{where(unknown[0])}: unknown key"
+                           f"{did_you_mean(unknown[0], _SOURCE_KEYS)}")
     kind = raw.get("kind")
     if kind not in KIND_RULES:
         raise SourcesError(f"{where('kind')}: kind must be one of {', '.join(KIND_RULES)}")
@@ -189,7 +236,8 @@ def _source(raw: dict, where, base: Path) -> Source:
     for role, col in columns_raw.items():
         if role not in COLUMN_ROLES:
             raise SourcesError(
-                f"{where('columns')}: unknown role {role!r} (one of {', '.join(COLUMN_ROLES)})"
+                f"{where('columns')}: unknown role {role!r}{did_you_mean(role, COLUMN_ROLES)} "
+                f"(one of {', '.join(COLUMN_ROLES)})"
             )
         columns[role] = _str_list(col, f"{where('columns')} ({role})")
     if rule.tabular and "text" not in columns:
@@ -198,11 +246,12 @@ def _source(raw: dict, where, base: Path) -> Source:
     for key in ("date_formats", "null_values", "include", "exclude", "extra_columns"):
         if key in raw:
             kwargs[key] = _str_list(raw[key], where(key))
+    named = {c for cols in columns.values() for c in cols} | set(kwargs.get("extra_columns", ()))
     return Source(
         id=sid, kind=kind, path=path, urls=urls, format=fmt, columns=columns,
         fetch_pages=bool(raw.get("fetch_pages", False)), language=raw.get("language"),
         delimiter=str(raw.get("delimiter", "\t" if path and ".tsv" in path.suffixes else ",")),
-        **kwargs,
+        column_lines={c: value_at(c) for c in sorted(named)}, **kwargs,
     )
 
 
@@ -226,12 +275,15 @@ def parse_sources(text: str, path: str = "<memory>", base: Path | None = None) -
             line = line_of(text, "source", i, key)
             return f"{path}:{line}: source {sid}" + (f", key {key!r}" if key else "")
 
-        src = _source(raw, where, base)
+        def value_at(value, i=i):
+            return f"{path}:{value_line(text, 'source', i, value)}"
+
+        src = _source(raw, where, base, value_at)
         if src.id in seen:
             raise SourcesError(f"{where('id')}: duplicate source id")
         seen.add(src.id)
         sources.append(src)
-    return SourcesConfig(tuple(sources), _settings(data.get("settings", {}), path), path)
+    return SourcesConfig(tuple(sources), _settings(data.get("settings", {}), path, text), path)
 
 
 def load_sources(path: str | Path) -> SourcesConfig:

@@ -1,6 +1,7 @@
 """The taxonomy file: topics, their phrases and patterns, parsed into typed objects.
 
-A taxonomy is TOML with one ``[[topic]]`` table per topic::
+A taxonomy is TOML with an optional ``[meta]`` table (``name``, ``version``) and one
+``[[topic]]`` table per topic; any other key is an error naming its line::
 
     [[topic]]
     id = "air_missile_defense"          # lowercase letters, digits, underscores
@@ -32,13 +33,21 @@ from pathlib import Path
 import polars as pl
 
 from analytics.contracts.cue_rules import RuleError, compile_exclusion, compile_rule
-from analytics.contracts.toml_lines import line_of
+from analytics.contracts.toml_lines import (
+    did_you_mean,
+    line_of,
+    table_line,
+    top_key_line,
+    value_line,
+)
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # ASCII word boundaries keep polars' regex engine on its fast DFA path (a Unicode \b
 # forces a slower engine: 20x on real text). A phrase that begins or ends with a
 # non-ASCII letter therefore also matches inside a word.
 WORD_BOUNDARY = r"(?-u:\b)"
+_TOP_KEYS = ("meta", "topic")
+_META_KEYS = {"name": (str, "a string"), "version": (int, "a whole number")}
 _TOPIC_KEYS = {
     "id", "label", "description", "group", "phrases", "patterns", "exclude", "exclude_articles",
     "rules",
@@ -176,10 +185,14 @@ def phrase_regex(phrase: str) -> str:
 
 
 def check_regex(rx: str) -> str | None:
+    """None if polars (Rust's regex engine) compiles ``rx``, else the engine's message,
+    whole: its lines after "regex parse error:" (the regex, a caret under the fault,
+    "error: ...") are the useful part."""
     try:
         pl.select(pl.lit("").str.contains(rx))
     except Exception as exc:  # polars' compute error carries the regex parser message
-        return str(exc).splitlines()[0]
+        message = str(exc).split("\n\nThis error occurred in the following expression")[0]
+        return message.removeprefix("regex error: ").rstrip() or type(exc).__name__
     return None
 
 
@@ -209,6 +222,7 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TaxonomyError(f"{path}: invalid TOML: {exc}") from exc
+    _check_meta(data, text, path)
     raw_topics = data.get("topic")
     if not isinstance(raw_topics, list) or not raw_topics:
         raise TaxonomyError(f"{path}: no [[topic]] tables found")
@@ -250,7 +264,11 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         for p in patterns:
             err = check_regex(p)
             if err:
-                raise TaxonomyError(f"{where('patterns')}: invalid regex {p!r}: {err}")
+                line = value_line(text, "topic", i, p)
+                if line == line_of(text, "topic", i):  # not found as written: the key's line
+                    line = line_of(text, "topic", i, "patterns")
+                raise TaxonomyError(f"{path}:{line}: topic {tid}, key 'patterns': "
+                                    f"invalid regex {p!r}: {err}")
         exclude, exclude_articles = (_phrase_list(raw, key, where)
                                      for key in ("exclude", "exclude_articles"))
         topic = Topic(
@@ -266,7 +284,8 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         )
         err = check_regex(topic.regex)
         if err:
-            raise TaxonomyError(f"{where('phrases')}: phrases do not compile: {err}")
+            raise TaxonomyError(f"{where('phrases')}: " + (_failing_cue(topic) or (
+                f"phrases, patterns and rules do not compile together: {err}")))
         for key, rx in (("exclude", topic.exclude_regex),
                         ("exclude_articles", topic.exclude_articles_regex)):
             err = check_regex(rx) if rx else None
@@ -275,6 +294,42 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
         topics.append(topic)
     meta = data.get("meta", {})
     return Taxonomy(topics=tuple(topics), path=path, name=str(meta.get("name", Path(path).stem)))
+
+
+def _failing_cue(topic: Topic) -> str:
+    """ "phrase 'x' does not compile: <engine message>" for the first cue that fails
+    alone, else "" (the cues may fail only together: the size limit)."""
+    for what, rx in topic.cues:
+        err = check_regex(rf"(?i){WORD_BOUNDARY}(?:{rx}){WORD_BOUNDARY}")
+        if err:
+            return f"{what} does not compile: {err}"
+    return ""
+
+
+def _check_meta(data: dict, text: str, path: str) -> None:
+    """The top-level keys and ``[meta]``: unknown keys, near misses of ``[meta]`` keys and
+    wrong types name file and line; other ``[meta]`` keys are free-form."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            line = top_key_line(text, key)
+            raise TaxonomyError(f"{path}{f':{line}' if line else ''}: unknown top-level key "
+                                f"{key!r}"
+                                f"{did_you_mean(key, _TOP_KEYS)} (one of [meta], [[topic]])")
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        raise TaxonomyError(f"{path}: 'meta' must be a table: [meta]")
+    for key, value in meta.items():
+        line = table_line(text, "meta", key)
+        where = f"{path}{f':{line}' if line else ''}: [meta], key {key!r}"
+        if key not in _META_KEYS:
+            # [meta] is free-form (author, description, ...); only a near miss is a typo.
+            if suggestion := did_you_mean(key, _META_KEYS):
+                raise TaxonomyError(f"{where}: unknown key{suggestion} "
+                                    f"(the keys: {', '.join(_META_KEYS)})")
+            continue
+        kind, what = _META_KEYS[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise TaxonomyError(f"{where}: expected {what}, got {value!r}")
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:

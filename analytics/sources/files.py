@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import gzip
 import stat
+import zlib
 from pathlib import Path
 
 from analytics.contracts.sources_config import KIND_RULES, Source
@@ -12,14 +13,26 @@ from analytics.contracts.sources_config import KIND_RULES, Source
 BINARY_SNIFF = 8192
 
 
+class DamagedFile(ValueError):
+    """A compressed file that ends early or does not decompress (a truncated .gz)."""
+
+
+def damaged(path: Path, exc: Exception) -> DamagedFile:
+    return DamagedFile(f"damaged compressed file {path.name}: {exc}")
+
+
 def read_capped(path: Path, cap: int) -> bytes:
-    """The file's bytes (decompressed for .gz); ValueError when over ``cap``."""
+    """The file's bytes (decompressed for .gz); ValueError when over ``cap``,
+    ``DamagedFile`` (a ValueError) when a .gz is truncated or corrupt."""
     size = path.stat().st_size
     if size > cap:
         raise ValueError(f"file too large ({size} bytes > cap {cap})")
     opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rb") as fh:
-        data = fh.read(cap + 1)
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read(cap + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise damaged(path, exc) from exc
     if len(data) > cap:
         raise ValueError(f"file too large (over cap {cap} bytes decompressed)")
     return data

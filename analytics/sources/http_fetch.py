@@ -2,20 +2,32 @@
 
 ``Fetcher`` is the interface the flows depend on; ``HttpFetcher`` is the real one (httpx).
 Network faults never raise: they come back as ``FetchResult.error`` naming URL and reason.
+
+Two things httpx does not do are done in its network backend (``_GuardedBackend``): a
+host name is resolved once, checked by the private-address guard, and the connection goes
+to the checked address (no second lookup a rebinding DNS server could answer otherwise;
+TLS SNI and the Host header still carry the name); and every socket operation is held to
+the attempt's wall-clock deadline, so headers or a body trickled a byte at a time, which
+reset httpx's per-read timeout, still end at the deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import ipaddress
 import random
 import socket
+import ssl
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 USER_AGENT = "topicwatch/0.1 (+https://github.com/topicwatch)"
@@ -28,7 +40,8 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 @dataclass(frozen=True)
 class FetchConfig:
-    """Limits for one fetch; ``total_timeout`` bounds one attempt's whole body download."""
+    """Limits for one fetch. ``total_timeout`` is one attempt's wall-clock deadline:
+    connect, TLS, headers, every redirect hop and the whole body."""
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
@@ -58,7 +71,10 @@ class FetchResult:
     error: str | None = None
     final_url: str | None = None
     content_type: str | None = None
-    transient: bool = False  # failed on timeouts, connection errors, 429 or 5xx to the end
+    # Failed on timeouts, connection errors, 429 or 5xx to the end, with time left to try
+    # again later; a deadline or an exhausted time budget is not transient (a trickling
+    # host must not hold the run once per retry).
+    transient: bool = False
 
     @property
     def ok(self) -> bool:
@@ -67,17 +83,120 @@ class FetchResult:
 
 class Fetcher(Protocol):
     def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
-    ) -> FetchResult: ...
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+        deadline: float | None = None,
+    ) -> FetchResult:
+        """``deadline``: a ``time.monotonic()`` instant no attempt, retry or wait may pass
+        (the source's time budget)."""
+        ...
 
 
 class _Transient(Exception):
     """A failure worth retrying (timeout, connection error, 429, 5xx)."""
 
-    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None,
+                 *, deadline: bool = False):
         super().__init__(reason)
         self.status = status
         self.retry_after = retry_after
+        self.deadline = deadline
+
+
+class _Refused(Exception):
+    """The guard refused the address a host name resolved to (raised while connecting)."""
+
+
+Resolver = Callable[..., list]
+# The wall-clock deadline (time.monotonic) of the attempt running in this thread or task.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "topicwatch_fetch_deadline", default=None)
+
+
+def _left(timeout: float | None, exc: type[Exception]) -> float | None:
+    """``timeout`` shortened to what is left before the deadline; ``exc`` once it passed."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise exc("deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        # The handshake's reads each get the whole timeout: a watchdog ends a trickled one.
+        sock = self._inner.get_extra_info("socket")
+        watchdog = threading.Timer(left or 0, _shutdown, (sock,)) if left and sock else None
+        if watchdog:
+            watchdog.start()
+        try:
+            return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
+        finally:
+            if watchdog:
+                watchdog.cancel()
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing left to stop
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """httpcore's socket backend, connecting only to addresses ``addresses`` checked."""
+
+    def __init__(self, addresses: Callable[[str, int], list[str]]) -> None:
+        self._addresses = addresses
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        error: Exception | None = None
+        for address in self._addresses(host, port):
+            try:
+                stream = super().connect_tcp(address, port, _left(timeout,
+                                             httpcore.ConnectTimeout), local_address,
+                                             socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc  # the next checked address, as create_connection would
+                continue
+            return _DeadlineStream(stream)
+        raise error or httpcore.ConnectError(f"no address for {host}")
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """``httpx.HTTPTransport`` over ``_GuardedBackend`` (httpx has no backend argument,
+    so its pool is rebuilt with the same settings and the backend)."""
+
+    def __init__(self, backend: _GuardedBackend, verify: ssl.SSLContext | bool) -> None:
+        super().__init__(verify=verify, trust_env=False)
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
 
 
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
@@ -95,23 +214,29 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
 
 
 class HttpFetcher:
-    """``Fetcher`` on httpx.Client. ``sleep``, ``resolve`` and ``rng`` are injectable so
-    tests run the real retry and guard logic without waiting or touching DNS."""
+    """``Fetcher`` on httpx.Client. ``sleep``, ``resolve`` (``socket.getaddrinfo``'s
+    signature: the one lookup of each connection) and ``rng`` are injectable so tests run
+    the real retry and guard logic without waiting or touching DNS; ``verify`` is httpx's
+    (an ``ssl.SSLContext`` trusting a test certificate); ``transport`` replaces the
+    network altogether (and with it the guard's connect-time check: in-memory only)."""
 
     def __init__(
         self,
         config: FetchConfig | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
-        resolve: Callable[..., list] = socket.getaddrinfo,
+        resolve: Resolver = socket.getaddrinfo,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.config = config or FetchConfig()
         self._sleep = sleep
         self._resolve = resolve
         self._rng = rng or random.Random()
         self._allowed = [ipaddress.ip_network(n) for n in self.config.allowed_networks]
+        if transport is None:
+            transport = _GuardedTransport(_GuardedBackend(self._checked_addresses), verify)
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.config.read_timeout, connect=self.config.connect_timeout),
             headers={"User-Agent": self.config.user_agent, "Accept": ACCEPT},
@@ -130,19 +255,41 @@ class HttpFetcher:
         self.close()
 
     def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+        deadline: float | None = None,
     ) -> FetchResult:
-        """GET ``url`` with retries for transient faults; a 304 gives ``not_modified``."""
+        """GET ``url`` with retries for transient faults; a 304 gives ``not_modified``.
+        Nothing runs past ``deadline`` (monotonic): a retry or a Retry-After wait that
+        would is not made."""
         attempts = 0
         while True:
             attempts += 1
+            start = time.monotonic()
+            if deadline is not None and start >= deadline:
+                return FetchResult(url, None, attempts=attempts - 1,
+                                   error=f"{url}: time budget spent before the request")
+            end = start + self.config.total_timeout
+            end = end if deadline is None else min(end, deadline)
+            token = _DEADLINE.set(end)
             try:
                 return self._attempt(url, etag, last_modified, attempts)
             except _Transient as exc:
+                gave_up = f"{url}: {exc} (gave up after {attempts} attempts"
+                if exc.deadline and deadline is not None and end >= deadline:
+                    return FetchResult(url, exc.status, attempts=attempts,
+                                       error=f"{gave_up}: time budget spent)")
                 if attempts >= self.config.max_attempts:
-                    return FetchResult(url, exc.status, attempts=attempts, transient=True,
-                                       error=f"{url}: {exc} (gave up after {attempts} attempts)")
-                self._sleep(self._delay(attempts, exc.retry_after))
+                    return FetchResult(url, exc.status, attempts=attempts,
+                                       transient=not exc.deadline, error=gave_up + ")")
+                delay = self._delay(attempts, exc.retry_after)
+                if deadline is not None and time.monotonic() + delay >= deadline:
+                    wait = f"Retry-After {exc.retry_after:.0f}s" if exc.retry_after else \
+                        f"the next retry in {delay:.1f}s"
+                    return FetchResult(url, exc.status, attempts=attempts,
+                                       error=f"{gave_up}: {wait} would pass the time budget)")
+                self._sleep(delay)
+            finally:
+                _DEADLINE.reset(token)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -151,28 +298,33 @@ class HttpFetcher:
         return delay * (0.5 + self._rng.random() / 2)  # jitter: spread retries of many sources
 
     def refusal(self, url: str) -> str | None:
-        """Why the guard refuses ``url`` (scheme, or a non-public address), else None."""
+        """Why the guard refuses ``url`` before any lookup (scheme, no host), else None.
+        The addresses are checked when connecting (``_checked_addresses``)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return f"scheme {parts.scheme or '(none)'!r} not allowed, only http and https"
-        host = parts.hostname
-        if not host:
+        if not parts.hostname:
             return "URL has no host"
-        if self.config.allow_private:
-            return None
+        return None
+
+    def _checked_addresses(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to for ``host``: looked up once, each one checked by
+        the guard (``_Refused`` when any is not public, ``_Transient`` when the lookup
+        fails). Without the guard the name is looked up the same way, unchecked."""
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
             infos = self._resolve(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError, ValueError) as exc:
             raise _Transient(f"cannot resolve {host}: {exc}") from exc
+        addresses = []
         for info in infos:
-            ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            address = str(info[4][0]).split("%")[0]
+            ip = ipaddress.ip_address(address)
             ip = getattr(ip, "ipv4_mapped", None) or ip
-            if any(ip in net for net in self._allowed):
-                continue
-            if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_private:
-                return f"refused: {host} resolves to non-public address {ip}"
-        return None
+            if not self.config.allow_private and not any(ip in net for net in self._allowed) \
+                    and (not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_private):
+                raise _Refused(f"refused: {host} resolves to non-public address {ip}")
+            addresses.append(address)
+        return list(dict.fromkeys(addresses))
 
     def _attempt(
         self, url: str, etag: str | None, last_modified: str | None, attempts: int
@@ -195,7 +347,15 @@ class HttpFetcher:
                         current = urljoin(current, location)
                         continue
                     return self._response(url, current, resp, etag, last_modified, attempts)
+            except _Refused as exc:
+                return FetchResult(url, None, attempts=attempts, error=f"{url}: {exc}",
+                                   final_url=current)
             except httpx.TimeoutException as exc:
+                deadline = _DEADLINE.get()
+                if deadline is not None and time.monotonic() >= deadline - 1e-3:
+                    raise _Transient(f"deadline: no complete response within "
+                                     f"{self.config.total_timeout:g}s or the time budget "
+                                     f"({type(exc).__name__})", deadline=True) from exc
                 raise _Transient(f"timed out ({type(exc).__name__})") from exc
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 raise _Transient(f"connection failed ({type(exc).__name__}: {exc})") from exc
@@ -240,13 +400,10 @@ class HttpFetcher:
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             return b"", f"too large: Content-Length {declared} > {cap} bytes"
-        deadline = time.monotonic() + self.config.total_timeout
         chunks, size = [], 0
-        for chunk in resp.iter_bytes():
+        for chunk in resp.iter_bytes():  # decompressed: the cap is on what we would hold
             size += len(chunk)
             if size > cap:
                 return b"", f"too large: body exceeds {cap} bytes"
-            if time.monotonic() > deadline:
-                raise _Transient(f"timed out: body not complete after {self.config.total_timeout}s")
             chunks.append(chunk)
         return b"".join(chunks), None

@@ -3,12 +3,16 @@
 HTTP goes through a ``Fetcher`` (``analytics.sources.http_fetch``): timeouts, size cap, retries
 for transient failures only, the private-address guard, and conditional requests with
 the validators (ETag, Last-Modified) remembered from the previous run, so an unchanged
-feed costs one 304 and yields no rows.
+feed costs one 304 and yields no rows. Each source has a time budget per read
+(``settings.source_budget_seconds``): no request, retry or Retry-After wait runs past it, so one
+slow or hostile host costs its own source that long at most while the others are read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,15 +22,17 @@ from analytics.contracts.sources_config import Settings, Source
 from analytics.sources.batch import PARSED_RAW, SourceBatch, quarantine_frame
 from analytics.sources.files import folder_files, read_capped, unreadable_entries
 from analytics.sources.http_fetch import FetchConfig, Fetcher, HttpFetcher
-from analytics.sources.parse.feeds import parse_feed
-from analytics.sources.parse.html_pages import extract_page
+from analytics.sources.parse.feeds import MAX_FEED_BYTES, parse_feed
+from analytics.sources.parse.html_pages import MAX_PAGE_BYTES, extract_page
 
 Validators = dict[str, tuple[str | None, str | None]]  # url -> (etag, last_modified)
+MAX_DOCUMENT_BYTES = max(MAX_FEED_BYTES, MAX_PAGE_BYTES)
 
 
 def fetch_config(settings: Settings) -> FetchConfig:
     return FetchConfig(
-        read_timeout=settings.timeout_seconds, max_attempts=max(1, settings.retries + 1),
+        read_timeout=settings.timeout_seconds, total_timeout=settings.total_timeout_seconds,
+        max_attempts=max(1, settings.retries + 1),
         max_bytes=settings.max_download_bytes, allow_private=settings.allow_private_addresses,
         allowed_networks=settings.allowed_networks,
     )
@@ -57,8 +63,9 @@ def _inputs(source: Source) -> Iterator[tuple[str, Path | None]]:
 class _Collector:
     """Accumulates parsed rows, quarantine rows, status and messages of one source."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, budget: float):
         self.source = source
+        self.deadline = time.monotonic() + budget  # of the source's HTTP time budget
         self.frames: list[pl.DataFrame] = []
         self.bad: list[pl.DataFrame] = []
         self.messages: list[str] = []
@@ -91,7 +98,7 @@ class _Collector:
 
 def _get(fetcher: Fetcher, url: str, known: Validators, out: _Collector) -> bytes | None:
     etag, modified = known.get(url, (None, None))
-    result = fetcher.get(url, etag=etag, last_modified=modified)
+    result = fetcher.get(url, etag=etag, last_modified=modified, deadline=out.deadline)
     if result.error:
         out.fail(url, result.error.removeprefix(f"{url}: "), transient=result.transient)
         return None
@@ -105,13 +112,17 @@ def _get(fetcher: Fetcher, url: str, known: Validators, out: _Collector) -> byte
 
 
 def read_feed(source: Source, settings: Settings, *, fetcher: Fetcher | None = None,
-              validators: Validators | None = None) -> SourceBatch:
-    """Entries of RSS/Atom feeds (files or URLs); optionally each entry's page as text."""
-    out, inputs = _Collector(source), list(_inputs(source))
+              validators: Validators | None = None,
+              budget: float | None = None) -> SourceBatch:
+    """Entries of RSS/Atom feeds (files or URLs); optionally each entry's page as text.
+    ``budget``: seconds of HTTP for the whole source (default the settings')."""
+    budget = settings.source_budget_seconds if budget is None else budget
+    out, inputs = _Collector(source, budget), list(_inputs(source))
     with _fetcher(fetcher, settings) as http:
         for location, path, data in _documents(inputs, settings, http, validators or {}, out):
             result = parse_feed(data, source=source.id, location=location,
-                                base_url=None if path else location)
+                                base_url=None if path else location,
+                                max_text_chars=settings.max_text_chars)
             out.read += result.articles.height + result.quarantine.height
             out.bad.append(result.quarantine)
             if result.status == "rejected":
@@ -135,9 +146,10 @@ def _with_pages(entries: pl.DataFrame, settings: Settings, http: Fetcher,
     for row in entries.iter_rows(named=True):
         url = row["url"]
         if url:
-            result = http.get(url)
+            result = http.get(url, deadline=out.deadline)
             if result.ok and result.content:
-                page = extract_page(result.content, source=row["source"], location=url, url=url)
+                page = extract_page(result.content, source=row["source"], location=url, url=url,
+                                    max_text_chars=settings.max_text_chars)
                 if page.articles.height:
                     row = {**row, "text": page.articles["text"][0]}
             else:
@@ -148,13 +160,17 @@ def _with_pages(entries: pl.DataFrame, settings: Settings, http: Fetcher,
 
 
 def read_pages(source: Source, settings: Settings, *, fetcher: Fetcher | None = None,
-               validators: Validators | None = None) -> SourceBatch:
-    """One article per HTML page (files, folders of pages, or URLs), main text extracted."""
-    out, inputs = _Collector(source), list(_inputs(source))
+               validators: Validators | None = None,
+               budget: float | None = None) -> SourceBatch:
+    """One article per HTML page (files, folders of pages, or URLs), main text extracted.
+    ``budget``: seconds of HTTP for the whole source (default the settings')."""
+    budget = settings.source_budget_seconds if budget is None else budget
+    out, inputs = _Collector(source, budget), list(_inputs(source))
     with _fetcher(fetcher, settings) as http:
         for location, path, data in _documents(inputs, settings, http, validators or {}, out):
             result = extract_page(data, source=source.id, location=location,
-                                  url=None if path else location)
+                                  url=None if path else location,
+                                  max_text_chars=settings.max_text_chars)
             out.read += 1
             out.bad.append(result.quarantine)
             if result.articles.height:
@@ -176,11 +192,13 @@ def _load(location: str, path: Path | None, settings: Settings, http: Fetcher,
           known: Validators, out: _Collector) -> bytes | None:
     if path is None:
         return _get(http, location, known, out)
-    try:
-        return read_capped(path, settings.max_file_bytes)
+    try:  # the parsers refuse more than MAX_*_BYTES: reading further only costs memory
+        return read_capped(path, min(settings.max_file_bytes, MAX_DOCUMENT_BYTES))
     except (OSError, ValueError) as exc:
         out.fail(location, str(exc))
-        return None
+    except (EOFError, zlib.error) as exc:  # a truncated or corrupt .gz
+        out.fail(location, f"damaged compressed file: {exc}")
+    return None
 
 
 @contextlib.contextmanager

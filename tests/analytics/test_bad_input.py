@@ -108,3 +108,45 @@ def test_symlink_out_of_the_folder_is_refused(tmp_path):
     batch = read_source(Source(id="t", kind="folder", path=src), Settings())
     assert batch.parsed.is_empty()
     assert batch.quarantine["reason"].to_list() == ["path resolves outside the source folder"]
+
+
+MISSING_COLUMN = FIXTURES / "missing_column"
+
+
+def missing_column_project(tmp_path: Path) -> Path:
+    """The ``missing_column`` fixture copied to ``tmp_path``, with its Parquet table written
+    from its CSV (a real Parquet file, not a binary fixture); the sources file's path."""
+    for f in MISSING_COLUMN.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    pl.read_csv(tmp_path / "wire.csv").write_parquet(tmp_path / "wire.parquet")
+    return tmp_path / "sources.toml"
+
+
+@pytest.mark.parametrize(("bad", "line", "columns"), [
+    ("wire-csv", 15, "the file's columns: "),
+    ("wire-jsonl", 26, "the keys of its records: "),
+    ("wire-parquet", 33, "the file's columns: "),
+])
+def test_a_missing_mapped_column_fails_its_source_only(tmp_path, bad, line, columns):
+    from analytics.contracts.sources_config import load_sources
+
+    sources = missing_column_project(tmp_path)
+    config = load_sources(sources)
+    store = ArticleStore(tmp_path / "data")
+    batches = [read_source(s, config.settings) for s in config.sources]
+    result = ingest(batches, store, run_date=RUN, settings=config.settings)
+    outcome = {o.source: o for o in result.sources}
+    assert outcome["good"].status == "ok"
+    failed = outcome[bad]
+    assert failed.status == "failed"
+    path = next(s.path for s in config.sources if s.id == bad)
+    assert failed.message.startswith(f"{path}: mapped column not in the file: 'published' "
+                                     f"(columns.date, {sources}:{line}; did you mean "
+                                     "'published_at'?)"), failed.message
+    listed = failed.message.split(columns)[1]
+    assert set(listed.split(", ")) == {"headline", "body", "published_at", "link"}
+    # every row of the good source is stored, none of the failed ones
+    stored = store.read()
+    assert sorted(stored["url"]) == [f"https://example.org/good/{i}" for i in (1, 2, 3)]
+    assert result.quarantine.filter(pl.col("source") == bad)["reason"].to_list() == [
+        failed.message.removeprefix(f"{path}: ")]

@@ -134,3 +134,35 @@ def _wait_healthy(server: PrefectServer, proc: subprocess.Popen) -> None:
         time.sleep(0.5)
     pytest.fail(f"prefect server not healthy after {STARTUP_TIMEOUT} s:\n"
                 f"{server.log.read_text(errors='replace')[-3000:]}")
+
+
+def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
+    """Headless Chromium with ``args`` (``--dump-dom URL``, ``--screenshot=PNG URL``),
+    kept on loopback; skips without Chromium (fails under CI=true)."""
+    from tests.helpers import require_tool
+
+    browser = require_tool("chromium")
+    return subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'chromium'}",
+         # Names other than loopback resolve to nothing: the browser never leaves the machine.
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+         "--virtual-time-budget=15000", "--hide-scrollbars", *args],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+
+
+def screenshot(url: str, shot: Path, *, tmp: Path, size: str = "1400,1000") -> Path:
+    """A PNG of the page at ``url``, checked to be one (and not a blank page)."""
+    chromium(f"--window-size={size}", f"--screenshot={shot}", url, tmp=tmp)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    return shot
+
+
+def keep_screenshot(shot: Path) -> None:
+    """A copy of ``shot`` in ``$UI_SCREENSHOTS`` when it is set, for a person to look at."""
+    if folder := os.environ.get("UI_SCREENSHOTS"):
+        import shutil
+
+        shutil.copy(shot, Path(folder) / shot.name)

@@ -201,3 +201,46 @@ def test_prefect_home_defaults_to_the_working_directory(tmp_path, monkeypatch):
     env = {"PREFECT_HOME": "/elsewhere"}
     prefect_env.apply(env)
     assert env["PREFECT_HOME"] == "/elsewhere"  # an explicit setting wins
+
+
+def test_sources_check_reads_each_tables_header(tmp_path):
+    from tests.analytics.test_bad_input import missing_column_project
+
+    sources = missing_column_project(tmp_path)
+    result = runner.invoke(app, ["sources", "check", str(sources)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["good", "table", "ok", str(tmp_path / "good.csv")]
+    for name, line, columns in (("wire.csv", 15, "the file's header"),
+                                ("wire.jsonl", 26, "the keys of its first 2 records"),
+                                ("wire.parquet", 33, "the file's columns")):
+        assert (f"    {tmp_path / name}: mapped column not in the file: 'published' "
+                f"(columns.date, {sources}:{line}; did you mean 'published_at'?); "
+                f"{columns}: headline, body, published_at, link") in lines, result.output
+    assert lines[-1] == f"{sources}: 4 sources, 3 problems"
+
+
+def test_settings_typo_stops_a_run_with_file_line_and_key(tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[settings]\nretries = 2\nmax_file_byte = 1000\n\n'
+                       f'[[source]]\nid = "seed"\nkind = "folder"\npath = "{REPO / "seeds"}"\n')
+    result = runner.invoke(app, ["run", "--sources", str(sources), "--data-dir",
+                                 str(tmp_path / "d"), "--reports-dir", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert (f"error: {sources}:3: [settings], key 'max_file_byte': unknown key; did you mean "
+            "'max_file_bytes'?") in result.output
+    assert "unexpected keyword" not in result.output
+    assert not (tmp_path / "d").exists() and not (tmp_path / "r").exists()
+    result = runner.invoke(app, ["sources", "check", str(sources)])
+    assert result.exit_code == 2 and f"{sources}:3: [settings]" in result.output
+
+
+def test_taxonomy_check_prints_the_regex_engines_message(tmp_path):
+    tax = tmp_path / "taxonomy.toml"
+    tax.write_text('[[topic]]\nid = "drones"\nlabel = "Drones"\nphrases = ["drone"]\n'
+                   'patterns = [\n  "shot down \\\\d+ drones",\n  "(?P<n>\\\\d+ uav",\n]\n')
+    result = runner.invoke(app, ["taxonomy", "check", str(tax)])
+    assert result.exit_code == 2
+    assert (f"error: {tax}:7: topic drones, key 'patterns': invalid regex '(?P<n>\\\\d+ uav': "
+            "regex parse error:\n    (?P<n>\\d+ uav\n    ^\nerror: unclosed group\n"
+            ) in result.output, result.output

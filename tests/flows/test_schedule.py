@@ -4,6 +4,7 @@ time, a triggered run reporting on its scheduled day; and the read-source retrie
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import time
 from datetime import date
@@ -19,6 +20,7 @@ from tests.loopback_server import LoopbackServer, Reply
 
 REPO = Path(__file__).resolve().parents[2]
 CRON = "0 6 * * *"
+DEPLOYMENT = "daily-0600-utc"  # named from its schedule
 LATE_DAY = "2025-06-06"  # the UI test's run is of 2025-06-05
 
 
@@ -49,11 +51,25 @@ def _wait_for_deployment(server, proc: subprocess.Popen, log: Path) -> dict:
             if proc.poll() is not None:
                 pytest.fail(f"topicwatch serve exited with {proc.returncode}:\n"
                             f"{log.read_text(errors='replace')[-3000:]}")
-            resp = client.get("/deployments/name/topic-report/daily")
+            resp = client.get(f"/deployments/name/topic-report/{DEPLOYMENT}")
             if resp.status_code == 200:
                 return resp.json()
             time.sleep(0.5)
-    pytest.fail(f"no deployment topic-report/daily after 120 s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"no deployment topic-report/{DEPLOYMENT} after 120 s:\n{log.read_text()[-3000:]}")
+
+
+def test_deployment_is_named_from_its_schedule_or_by_the_user():
+    from flows.serve import deployment, deployment_name
+
+    names = {"0 6 * * *": "daily-0600-utc", "30 18 * * *": "daily-1830-utc",
+             "0 6 * * 1": "weekly-mon-0600-utc", "5 0 * * 0": "weekly-sun-0005-utc",
+             "15 * * * *": "hourly-at-15", "*/15 * * * *": "cron-x-15-x-x-x-x",
+             "0 6 * * 1-5": "cron-0-6-x-x-1-5"}
+    assert {cron: deployment_name(cron=cron) for cron in names} == names
+    assert deployment_name(interval=3600) == "every-3600s"
+    assert deployment_name(interval=90.5) == "every-90-5s"
+    assert deployment({}, interval=3600).name == "every-3600s"
+    assert deployment({}, cron=CRON, name="morning-brief").name == "morning-brief"
 
 
 @pytest.mark.e2e
@@ -106,7 +122,8 @@ def test_late_scheduled_run_reports_on_its_scheduled_day(served, late_run):
     root, *_ = served
     run, took = late_run
     assert run["state_type"] == "COMPLETED", (run["state"], (root / "serve.log").read_text()[-3000:])
-    assert run["name"] == f"topic-report-{LATE_DAY}"
+    # Its day and scheduled time (several runs a day have one each), and its id's end.
+    assert re.fullmatch(rf"topic-report-{LATE_DAY}-0600-[0-9a-f]{{6}}", run["name"]), run["name"]
     assert run["parameters"].get("run_date") is None
     assert (root / "reports" / LATE_DAY / "report.pdf").stat().st_size > 10_000
     print(f"scheduled run: {took:.1f} s from trigger to completed, "
@@ -129,6 +146,17 @@ def test_failed_run_leaves_the_previous_report(served, late_run, prefect_server)
 
 
 @pytest.mark.e2e
+def test_ui_shows_the_deployment(served, prefect_server):
+    from tests.flows.server_fixture import chromium, keep_screenshot, screenshot
+
+    root, _, dep = served
+    page = f"{prefect_server.url}/deployments/deployment/{dep['id']}"
+    dom = chromium("--dump-dom", page, tmp=root).stdout
+    assert DEPLOYMENT in dom
+    keep_screenshot(screenshot(page, root / "ui_deployment.png", tmp=root))
+
+
+@pytest.mark.e2e
 def test_stopping_serve_pauses_the_schedule(served, prefect_server):
     _, proc, dep = served
     stop_group(proc)
@@ -139,8 +167,8 @@ def test_stopping_serve_pauses_the_schedule(served, prefect_server):
 
 @pytest.mark.e2e
 def test_prefect_yaml_deploys_to_the_work_pool(served, prefect_server):
-    """``prefect deploy`` of prefect.yaml: the same schedule and limit on the process pool.
-    Runs after serve has stopped: both deploy topic-report/daily."""
+    """``prefect deploy`` of prefect.yaml: the same schedule and limit on the process pool
+    (as topic-report/daily-0600-utc). Runs after serve has stopped, whose schedule would run too."""
     _, proc, _ = served
     assert proc.poll() is not None
     env = prefect_server.env(PWD=str(REPO))
@@ -150,7 +178,7 @@ def test_prefect_yaml_deploys_to_the_work_pool(served, prefect_server):
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     with prefect_server.client() as client:
-        dep = client.get("/deployments/name/topic-report/daily").raise_for_status().json()
+        dep = client.get("/deployments/name/topic-report/daily-0600-utc").raise_for_status().json()
     assert dep["work_pool_name"] == "topicwatch-pool"
     assert dep["entrypoint"] == "flows.topic_report.topic_report"  # as serve deploys it
     assert dep["job_variables"]["working_dir"] == str(REPO)

@@ -6,13 +6,19 @@ import hashlib
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
 
+from analytics.report.markdown import md_escape
 from flows.topic_report import topic_report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,6 +28,8 @@ SEED_TOPICS = {
     "nuclear_deterrence", "terrorism",
 }
 RUN_DATE = "2025-06-05"
+# The brief's sections at the top of summary.md, as the Prefect artifact shows them.
+BRIEF_HEADINGS = ("What changed", "New spending claims", "Data quality")
 
 
 class _Records(logging.Handler):
@@ -105,11 +113,32 @@ def test_artifacts_recorded_with_keys(seed_run):
     assert {a.key for a in found} == {"topic-report-summary", "topic-counts", "topic-report-pdf"}
     summary = next(a for a in found if a.key == "topic-report-summary")
     assert "Nuclear weapons and deterrence" in summary.data and "## What changed" in summary.data
+    assert "data:image/png;base64," in summary.data  # the brief's chart, inline
+    assert "## Run parameters" not in summary.data  # the run's Parameters tab has them
+    # No URL given: no dead file:// link, but the path and how to serve it.
+    pdf = (seed_run[0] / "reports" / RUN_DATE / "report.pdf").resolve()
+    for artifact in (summary, next(a for a in found if a.key == "topic-report-pdf")):
+        assert "file://" not in artifact.data and "topicwatch reports serve" in artifact.data
+        assert md_escape(str(pdf)) in artifact.data
     counts = next(a for a in found if a.key == "topic-counts").data
     rows = json.loads(counts) if isinstance(counts, str) else counts
     totals = pl.read_parquet(seed_run[0] / "reports" / RUN_DATE / "tables" / "topic_totals.parquet")
-    assert [r["topic"] for r in rows] == totals["label"].to_list()  # the PDF's table, its order
-    assert [r["articles"] for r in rows] == sorted((r["articles"] for r in rows), reverse=True)
+    ranked = totals.with_row_index().sort(["articles", "index"], descending=[True, False])
+    assert [r["topic"] for r in rows] == ranked["label"].to_list()  # most articles first
+    assert [r["articles"] for r in rows] == [f"{n:,}" for n in ranked["articles"]]
+    assert [r["share"] for r in rows] == [f"{x:.1%}" for x in ranked["share"]]
+
+
+def test_every_run_has_its_own_name(seed_run):
+    """The seed run and its rerun report on one date, under two names."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            name=FlowRunFilterName(like_=f"topic-report-{RUN_DATE}-")))
+    names = [r.name for r in runs]
+    assert len(names) >= 2 and len(set(names)) == len(names), names
+    assert all(re.fullmatch(rf"topic-report-{RUN_DATE}-[0-9a-f]{{6}}", n) for n in names), names
 
 
 def test_no_cache_key_errors(seed_run):
@@ -142,22 +171,43 @@ def test_themes_parameter_is_a_positive_number_or_auto():
     validate({"themes": 12}, schema, raise_on_error=True, ignore_required=True)
 
 
+def _sources_file(tmp_path: Path, server, *, seeds: bool) -> Path:
+    """A gone feed on the loopback ``server``, after the seed folder when ``seeds``."""
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[settings]\nallowed_networks = ["127.0.0.1/32"]\ntimeout_seconds = 2\n\n'
+        + (f'[[source]]\nid = "seeds"\nkind = "folder"\npath = "{REPO / "seeds"}"\n\n'
+           if seeds else "")
+        + f'[[source]]\nid = "gone-feed"\nkind = "feed"\nurl = "{server.url("/gone.xml")}"\n'
+    )
+    return sources
+
+
+def _artifact(flow_run_id, key: str):
+    with get_client(sync_client=True) as client:
+        [found] = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return found
+
+
 def test_failing_source_does_not_stop_the_run(tmp_path):
+    """One of two sources failed: the run is Completed and says so; the brief in the UI
+    names the failed source and the quarantine reasons; with a reports URL the artifacts
+    link to the PDF there."""
     from tests.helpers import require_tool
     from tests.loopback_server import LoopbackServer, Reply
 
     pdftotext = require_tool("pdftotext")
     with LoopbackServer() as server:
         server.script("/gone.xml", Reply(404))
-        sources = tmp_path / "sources.toml"
-        sources.write_text(
-            '[settings]\nallowed_networks = ["127.0.0.1/32"]\ntimeout_seconds = 2\n\n'
-            f'[[source]]\nid = "seeds"\nkind = "folder"\npath = "{REPO / "seeds"}"\n\n'
-            f'[[source]]\nid = "gone-feed"\nkind = "feed"\nurl = "{server.url("/gone.xml")}"\n'
-        )
-        summary = topic_report(sources=str(sources), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
-                               data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "r"),
-                               run_date=RUN_DATE)
+        state = topic_report(sources=str(_sources_file(tmp_path, server, seeds=True)),
+                             taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                             data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "r"),
+                             run_date=RUN_DATE, reports_url="http://127.0.0.1:8765/",
+                             return_state=True)
+    assert state.is_completed() and state.message.startswith("1 of 2 sources failed (gone-feed")
+    summary = state.result()
     outcomes = {s.source: s for s in summary.sources}
     assert outcomes["seeds"].status == "ok" and outcomes["gone-feed"].status == "failed"
     assert "404" in outcomes["gone-feed"].message
@@ -166,6 +216,46 @@ def test_failing_source_does_not_stop_the_run(tmp_path):
     text = subprocess.run([pdftotext, str(tmp_path / "r" / RUN_DATE / "report.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "gone-feed" in text and "failed" in text
+
+    run_id = state.state_details.flow_run_id
+    brief = _artifact(run_id, "topic-report-summary").data
+    for heading in BRIEF_HEADINGS:
+        assert f"## {heading}" in brief, heading
+    assert summary.quarantine_reasons
+    for reason in summary.quarantine_reasons:
+        assert md_escape(reason) in brief, reason
+    assert "gone-feed" in brief
+    url = f"http://127.0.0.1:8765/{RUN_DATE}/report.pdf"
+    assert f"[Open the PDF report]({url})" in brief
+    assert f"(http://127.0.0.1:8765/{RUN_DATE}/charts/topic_totals.png)" in brief
+    assert _artifact(run_id, "topic-report-pdf").data == f"[report.pdf ({RUN_DATE})]({url})"
+
+
+def test_all_sources_failed_fails_the_run_after_the_report(tmp_path):
+    """Every source failed: the flow is Failed with the reason, after writing the report
+    that says why; ``topicwatch run`` exits 1 with that reason on one line."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tests.loopback_server import LoopbackServer, Reply
+
+    with LoopbackServer() as server:
+        server.script("/gone.xml", Reply(404))
+        sources = _sources_file(tmp_path, server, seeds=False)
+        args = dict(sources=str(sources), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
+                    data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "r"))
+        state = topic_report(**args, run_date=RUN_DATE, return_state=True)
+        result = CliRunner().invoke(app, ["run", "--run-date", "2025-06-06", *(
+            a for k, v in args.items() for a in (f"--{k.replace('_', '-')}", v))])
+    assert state.is_failed()
+    assert state.message.startswith("every source failed (gone-feed: ")
+    assert "404" in state.message and str(tmp_path / "r" / RUN_DATE / "report.pdf") in state.message
+    assert (tmp_path / "r" / RUN_DATE / "report.pdf").stat().st_size > 10_000
+    assert "gone-feed" in (tmp_path / "r" / RUN_DATE / "summary.md").read_text()
+    assert result.exit_code == 1, result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith("error: ")]
+    assert line.startswith("error: every source failed (gone-feed: ") and "404" in line
+    assert (tmp_path / "r" / "2025-06-06" / "report.pdf").exists()
 
 
 def test_rerun_tags_no_partition_again(seed_run):

@@ -23,10 +23,12 @@ import polars as pl
 from analytics.contracts import schema
 from analytics.sources.parse.html_text import html_to_text
 from analytics.sources.parse.parse_result import (
+    MAX_TEXT_CHARS,
     ParseResult,
     decoding,
     open_document,
     rejected,
+    text_too_long,
 )
 
 MAX_FEED_BYTES = 20 * 2**20
@@ -44,6 +46,10 @@ _HARMLESS_DOCTYPE = re.compile(
 _DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)\b", re.IGNORECASE)
 # "&" not starting an entity or character reference: the commonest feed breakage (AT&T).
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+# A document's first element; CDF's <CHANNEL> is a feed feedparser reads without a version.
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ROOT = re.compile(r"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+_FEED_ROOTS = frozenset({"rss", "rdf", "feed", "channel"})
 _LANGUAGE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]|\s*$)")
 
 _ISO_LIKE = re.compile(r"^[+-]?\d{4,}-\d")
@@ -129,6 +135,11 @@ def check_xml(xml: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _feed_root(xml: str) -> bool:
+    root = _ROOT.search(_COMMENT.sub("", xml))
+    return root is not None and root.group(1).lower() in _FEED_ROOTS
+
+
 def _language(*tags: str | None) -> str | None:
     for tag in tags:
         if tag and (match := _LANGUAGE.match(tag)):
@@ -170,12 +181,14 @@ def parse_feed(
     location: str,
     base_url: str | None = None,
     max_bytes: int = MAX_FEED_BYTES,
+    max_text_chars: int = MAX_TEXT_CHARS,
 ) -> FeedResult:
     """Parse feed bytes into PARSED rows (location ``<location>#entry-<n>``, n from 1).
 
     ``published_at`` is UTC, null when missing or impossible; ``text`` is the entry
     content or summary as plain text ("" when the entry has only a title). Entries with
-    neither title nor text go to ``quarantine``.
+    neither title nor text, or with more than ``max_text_chars`` of them, go to
+    ``quarantine``.
     """
     decoded = open_document(data, source=source, location=location, max_bytes=max_bytes,
                             what="feed")
@@ -207,7 +220,7 @@ def parse_feed(
     bozo = str(parsed.get("bozo_exception", "")) if parsed.get("bozo") else ""
     # The status follows what was recovered, not the parser's error flag alone: a channel
     # read with no items (an "&hellip;" in its title) is degraded with 0 rows, not rejected.
-    if not parsed.entries and not parsed.get("version"):
+    if not parsed.entries and not parsed.get("version") and not _feed_root(xml):
         return rejected(source, location, f"not a parseable feed: {bozo or 'no RSS/Atom root'}",
                          **extra)
 
@@ -220,6 +233,9 @@ def parse_feed(
         if not title and not text:
             bad.append({"source": source, "location": where,
                         "reason": f"entry {n} has neither title nor text"})
+            continue
+        if too_long := text_too_long(title, text, max_text_chars):
+            bad.append({"source": source, "location": where, "reason": f"entry {n}: {too_long}"})
             continue
         title_language = (entry.get("title_detail") or {}).get("language")
         rows.append({

@@ -16,10 +16,12 @@ from analytics.contracts import schema
 from analytics.sources.parse.feeds import parse_date
 from analytics.sources.parse.html_text import has_markup, html_to_text, normalise_space
 from analytics.sources.parse.parse_result import (
+    MAX_TEXT_CHARS,
     ParseResult,
     decoding,
     open_document,
     rejected,
+    text_too_long,
 )
 
 MAX_PAGE_BYTES = 20 * 2**20
@@ -53,11 +55,13 @@ def extract_page(
     favor: Favor = "precision",
     max_bytes: int = MAX_PAGE_BYTES,
     min_text_chars: int = MIN_TEXT_CHARS,
+    max_text_chars: int = MAX_TEXT_CHARS,
 ) -> PageResult:
     """Main text, title, date (UTC) and language of an article page as a PARSED row.
 
     ``guid`` is null; ``url`` is the given URL (else the page's canonical URL). Pages too
-    large, empty or without main text (``min_text_chars``) are quarantined (status "rejected").
+    large, empty, without main text (``min_text_chars``) or with more than
+    ``max_text_chars`` of title and text are quarantined (status "rejected").
     """
     decoded = open_document(html, source=source, location=location, max_bytes=max_bytes,
                             what="page")
@@ -83,6 +87,9 @@ def extract_page(
     if doc is None or len(text) < min_text_chars:
         reason = f"no extractable main text ({len(text)} characters < {min_text_chars})"
         return rejected(source, location, reason, **extra)
+    title = _plain(doc.title) or None
+    if too_long := text_too_long(title, text, max_text_chars):
+        return rejected(source, location, too_long, **extra)
 
     lang = _HTML_LANG.search(decoded.text[:20_000])
     row = {
@@ -90,7 +97,7 @@ def extract_page(
         "location": location,
         "url": url or doc.url,
         "guid": None,
-        "title": _plain(doc.title) or None,
+        "title": title,
         "published_at": parse_date(doc.date) if doc.date else None,
         "text": text,
         "language": lang.group(1).lower() if lang else None,

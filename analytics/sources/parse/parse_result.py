@@ -10,6 +10,20 @@ import polars as pl
 from analytics.contracts import schema
 from analytics.sources.parse.text_decode import Decoded, decode_bytes, sniff_declared
 
+# Characters of title and text one article may have: a news article runs to tens of
+# thousands; more is a dump or an attack, quarantined rather than stored and analysed.
+MAX_TEXT_CHARS = 1_000_000
+
+
+def text_too_long(title: str | None, text: str | None, cap: int) -> str | None:
+    """Why an article's title and text together are over ``cap`` characters, else None."""
+    return chars_too_long(len(title or "") + len(text or ""), cap)
+
+
+def chars_too_long(size: int, cap: int) -> str | None:
+    """``text_too_long`` from the characters counted (a table counts them in polars)."""
+    return f"text too long: {size} characters > cap {cap}" if size > cap else None
+
 
 @dataclass(frozen=True)
 class ParseResult:

@@ -46,6 +46,10 @@ _XML_START = (
     (b"\x00\x3c\x00", "utf-16-be"),
     (b"\x3c\x00", "utf-16-le"),
 )
+# "<?xm" in EBCDIC (appendix F again): the declaration, read as cp037 (its characters are
+# the same in every EBCDIC code page), names the code page.
+_EBCDIC_START = b"\x4c\x6f\xa7\x94"
+_EBCDIC_DECL = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
@@ -96,6 +100,12 @@ def _repair_double_utf8(text: str) -> str | None:
     return fixed if fixed != text else None
 
 
+def repair_double_utf8(text: str) -> str:
+    """``text`` with double-encoded UTF-8 undone where the whole of it maps back (one value
+    of a table read line by line); else ``text`` as it is."""
+    return _repair_double_utf8(text) or text
+
+
 def _done(text: str, encoding: str) -> Decoded:
     repaired = False
     if encoding.startswith("utf-8") and (fixed := _repair_double_utf8(text)) is not None:
@@ -139,6 +149,8 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
                 return _done(data.decode(encoding), encoding)
             except UnicodeDecodeError:
                 return _done(data.decode(encoding, errors="replace"), encoding)
+    if data.startswith(_EBCDIC_START):
+        return _ebcdic(data)
     candidates = []
     name = _codec_name(declared)
     # A UTF-16/32 label on bytes without a BOM was read as ASCII, so the label is wrong.
@@ -164,6 +176,15 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
                              or (name in _EAST_ASIAN and _mostly_replaced(lossy))):
         return _done(data.decode(name), name)
     return _done(lossy, "utf-8")
+
+
+def _ebcdic(data: bytes) -> Decoded:
+    label = _EBCDIC_DECL.match(data[:512].decode("cp037"))
+    name = _codec_name(label.group(1)) if label else None
+    try:
+        return _done(data.decode(name or "cp037"), name or "cp037")
+    except (UnicodeError, LookupError):  # a label naming no EBCDIC code page
+        return _done(data.decode("cp037"), "cp037")
 
 
 def _has_valid_multibyte(text: str) -> bool:

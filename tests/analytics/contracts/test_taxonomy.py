@@ -77,3 +77,51 @@ def test_exclude_articles_parsed_as_phrases():
     assert hits == [True, True, True, False]
     assert parse_taxonomy('[[topic]]\nid = "d"\nlabel = "D"\nphrases = ["x"]\n'
                           ).topics[0].exclude_articles_regex is None
+
+
+def test_bad_regex_carries_the_engines_whole_message():
+    """Rust's regex errors are several lines: the regex, a caret under the fault and
+    "error: ..."; all of it is kept, with the file, the pattern's own line and the topic."""
+    toml = ('[[topic]]\nid = "drones"\nlabel = "Drones"\nphrases = ["drone"]\npatterns = [\n'
+            '  "shot down \\\\d+ drones",\n  "(?P<n>\\\\d+ uav",\n]\n')
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy(toml, "tax.toml")
+    assert str(err.value) == (
+        "tax.toml:7: topic drones, key 'patterns': invalid regex '(?P<n>\\\\d+ uav': "
+        "regex parse error:\n    (?P<n>\\d+ uav\n    ^\nerror: unclosed group")
+
+
+def test_regex_over_the_engines_size_limit_says_so():
+    # legal syntax that the compiler refuses: alone, and only together with the others
+    topic = '[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\npatterns = [{}]\n'
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy(topic.format('"(?:a{1000}){1000}"'), "tax.toml")
+    assert str(err.value) == ("tax.toml:5: topic a, key 'patterns': invalid regex "
+                              "'(?:a{1000}){1000}': Compiled regex exceeds size limit of "
+                              "10485760 bytes.")
+    each_fits = ", ".join(f'"(?:[a-z]{{100}}){{{100 + i}}}"' for i in range(8))
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy(topic.format(each_fits), "tax.toml")
+    assert str(err.value) == ("tax.toml:4: topic a, key 'phrases': phrases, patterns and "
+                              "rules do not compile together: Compiled regex exceeds size "
+                              "limit of 10485760 bytes.")
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[mata]\nname = "x"\n', "tax.toml:1: unknown top-level key 'mata'; did you mean 'meta'?"),
+    ('[meta]\nname = "x"\nversoin = 1\n',
+     "tax.toml:3: [meta], key 'versoin': unknown key; did you mean 'version'?"),
+    ('[meta]\nname = 3\n', "tax.toml:2: [meta], key 'name': expected a string, got 3"),
+    ('[[topics]]\nid = "b"\n', "tax.toml:1: unknown top-level key 'topics'; did you mean 'topic'?"),
+])
+def test_taxonomy_settings_errors_name_file_line_and_key(toml, message):
+    topic = '[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\n'
+    with pytest.raises(TaxonomyError) as err:
+        parse_taxonomy(toml + topic, "tax.toml")
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_free_form_meta_keys_are_kept_out_of_the_way():
+    taxonomy = parse_taxonomy('[meta]\nname = "x"\ndescription = "our topics"\nauthor = "desk"\n'
+                              '[[topic]]\nid = "a"\nlabel = "A"\nphrases = ["x"]\n', "tax.toml")
+    assert [t.id for t in taxonomy.topics] == ["a"]

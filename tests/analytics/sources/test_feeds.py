@@ -234,10 +234,32 @@ def test_impossible_entry_date_is_null_not_rolled_over() -> None:
         ("<p>Before <embed src=x> after embed.</p>", "Before after embed."),
         ("<p>a</p><frame src=x>After frame.", "a\nAfter frame."),
         ("<object data=x><param name=a value=b>Fallback text, unclosed", "Fallback text, unclosed"),
+        # Case 13b: a tag mentioned in prose is content; closed or attributed tags are markup.
+        ("the <blink> tag is gone", "the <blink> tag is gone"),
+        ("the &lt;blink&gt; tag, escaped twice", "the <blink> tag, escaped twice"),
+        ("<p>Old pages used the <blink> tag.</p>", "Old pages used the <blink> tag."),
+        ("Write to <editor@example.org>", "Write to <editor@example.org>"),
+        ("x &lt;script&gt;alert(1)&lt;/script&gt; y", "x y"),
+        ("the <script> tag", "the"),  # an unclosed script hides what follows: never shown
+        ("<blink>on</blink> off", "on off"),
+        ('<span class="x">unclosed, attributed', "unclosed, attributed"),
+        ("<p>one<p>two<li>three", "one\ntwo\nthree"),
+        ("<iframe src=x><div><noscript></div>hidden</iframe>shown", "shown"),
     ],
 )
 def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+def test_escaped_markup_meant_as_content_keeps_its_words() -> None:
+    """Issue 16, case 13b: RSS carries HTML escaped once; a tag quoted in prose is text."""
+    data = b"""<rss version="2.0"><channel><title>t</title>
+<item><title>Browsers drop the &lt;blink&gt; tag</title>
+<description>The &lt;blink&gt; tag made text flash. &lt;script&gt;alert(1)&lt;/script&gt;Gone.
+</description></item></channel></rss>"""
+    row = parse_feed(data, source="s", location="x").articles.row(0, named=True)
+    assert row["title"] == "Browsers drop the <blink> tag"
+    assert row["text"] == "The <blink> tag made text flash. Gone."
 
 
 def _shared_feed(name: str) -> bytes:
@@ -280,3 +302,31 @@ def test_uol_latin1_without_declaration_and_portuguese_dates() -> None:
     # "Seg, 24 Set 2018 19:42:40 -0300": kept and parsed, not dropped
     assert rows["published_at"][0] == datetime(2018, 9, 24, 22, 42, 40, tzinfo=UTC)
     assert rows["published_at"].null_count() == 0
+
+
+def _feed_with_a_long_entry(chars: int) -> bytes:
+    body = ("Drones were reported over the port. " * (chars // 36 + 1))[:chars]
+    return (b'<rss version="2.0"><channel><title>t</title>'
+            b"<item><title>Short</title><description>Air defence held.</description></item>"
+            b"<item><title>Dump</title><description>" + body.encode() + b"</description></item>"
+            b"</channel></rss>")
+
+
+def test_an_entry_over_the_text_cap_is_quarantined_with_a_reason() -> None:
+    """Issue 16, case 6: one huge value must not become one huge article."""
+    result = parse_feed(_feed_with_a_long_entry(1_200_000), source="s", location="x")
+    assert result.articles["title"].to_list() == ["Short"]
+    assert result.quarantine.to_dicts() == [{
+        "source": "s", "location": "x#entry-2",
+        "reason": "entry 2: text too long: 1200003 characters > cap 1000000"}]
+    assert result.status == "degraded" and "1 entries quarantined" in result.message
+    small = parse_feed(_feed_with_a_long_entry(500), source="s", location="x",
+                       max_text_chars=100)
+    assert small.articles["title"].to_list() == ["Short"]
+
+
+def test_a_cdf_channel_without_items_is_read_not_rejected() -> None:
+    """feedparser reads Microsoft's CDF (<CHANNEL>) without reporting a version."""
+    result = parse_feed(b"<CHANNEL><TITLE>Example feed</TITLE></CHANNEL>", source="s",
+                        location="x")
+    assert result.status == "ok" and result.articles.is_empty()

@@ -121,3 +121,18 @@ def test_shingle_metric() -> None:
     assert bench.page_counts("a b c d e", "", 4) == (0.0, 0.0, 1.0)
     assert bench.scores([(1.0, 0.0, 0.0), (0.5, 0.5, 0.0)]) == pytest.approx(
         {"precision": 0.75, "recall": 1.0, "f1": 2 * 0.75 / 1.75})
+
+
+def test_a_page_over_the_text_cap_is_rejected_with_a_reason() -> None:
+    """Issue 16, case 6: the per-article text cap holds for pages too."""
+    paragraphs = "".join(f"<p>Paragraph {i}: the ministry confirmed the order of {i} new air "
+                         f"defence systems for the eastern brigades this year.</p>"
+                         for i in range(80))
+    page = f"<html><head><title>Order</title></head><body><article>{paragraphs}"
+    page += "</article></body></html>"
+    assert extract_page(page.encode(), source="s", location="p.html").status == "ok"
+    result = extract_page(page.encode(), source="s", location="p.html", max_text_chars=5000)
+    assert result.status == "rejected" and result.articles.is_empty()
+    reason = result.quarantine["reason"].to_list()
+    assert len(reason) == 1 and reason[0].startswith("text too long:")
+    assert reason[0].endswith("characters > cap 5000")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import socket
+import ssl
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,7 @@ from analytics.sources.http_fetch import (
     HttpFetcher,
     retry_after_seconds,
 )
+from tests.helpers import require_module
 from tests.loopback_server import LoopbackServer, Recorded, Reply
 
 LOOPBACK_ONLY = ("127.0.0.1/32",)
@@ -210,3 +215,127 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds("Wed, 04 Jun 2025 10:01:00 GMT", now=1749031200.0) == 60.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+# Issue 16, case 8: a slow server held the run (each trickled byte reset the read timeout,
+# and the overall deadline started after the headers).
+TRICKLED = Reply(200, b"<rss/>", headers={"X-Padding": "p" * 200}, trickle=1.0)
+
+
+@pytest.mark.timeout(30)
+def test_headers_trickled_a_byte_a_second_end_at_the_deadline(server: LoopbackServer) -> None:
+    server.script("/slowloris", TRICKLED)
+    f, sleeps = fetcher(read_timeout=3.0, total_timeout=2.0, max_attempts=1)
+    result = f.get(server.url("/slowloris"))
+    assert not result.ok and "deadline" in result.error and result.attempts == 1
+    assert not result.transient  # the flow must not read the source again for it
+    assert 0 < server.sent_bytes["/slowloris"] < 40  # still in the status line or headers
+
+
+@pytest.mark.timeout(30)
+def test_the_source_budget_bounds_retries_of_a_trickling_server(
+    server: LoopbackServer,
+) -> None:
+    server.script("/slowloris", TRICKLED)
+    f, _ = fetcher(read_timeout=3.0, total_timeout=60.0, max_attempts=5)
+    result = f.get(server.url("/slowloris"), deadline=time.monotonic() + 2.0)
+    assert not result.ok and "deadline" in result.error and "time budget" in result.error
+    assert result.attempts == 1 and not result.transient
+
+
+def test_retry_after_beyond_the_budget_is_not_waited_for(server: LoopbackServer) -> None:
+    server.script("/busy", Reply(429, headers={"Retry-After": "3600"}), Reply(200, b"ok"))
+    f, sleeps = fetcher(retry_after_max=7200.0)
+    result = f.get(server.url("/busy"), deadline=time.monotonic() + 60.0)
+    assert not result.ok and "HTTP 429" in result.error and "time budget" in result.error
+    assert sleeps == [] and result.attempts == 1 and not result.transient
+    assert len(server.hits("/busy")) == 1
+
+
+def test_retry_after_within_the_budget_is_honoured(server: LoopbackServer) -> None:
+    server.script("/busy", Reply(429, headers={"Retry-After": "7"}), Reply(200, b"ok"))
+    f, sleeps = fetcher()
+    result = f.get(server.url("/busy"), deadline=time.monotonic() + 60.0)
+    assert result.ok and sleeps == [7.0]
+
+
+# Issue 16, case 9: the guard resolved the name and httpx resolved it again, so a DNS
+# server answering a public address first and an inner one next reached the inside.
+class RebindingResolver:
+    """``socket.getaddrinfo`` for one name: ``first`` on the first lookup, ``then`` on
+    every later one (a rebinding DNS server with a zero TTL)."""
+
+    def __init__(self, name: str, first: str, then: str) -> None:
+        self.name, self.first, self.then = name, first, then
+        self.lookups: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, host: str, port: int, *args, **kwargs) -> list:
+        assert host == self.name, host
+        with self._lock:
+            address = self.then if self.lookups else self.first
+            self.lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+
+def test_the_connection_goes_to_the_address_the_guard_checked(server: LoopbackServer) -> None:
+    # 127.0.0.1 is exempt here: it plays the public address, 10.255.255.1 the inner one.
+    server.script("/feed", Reply(200, b"<rss/>"))
+    resolver = RebindingResolver("feeds.rebind.example", "127.0.0.1", "10.255.255.1")
+    f = HttpFetcher(FetchConfig(allowed_networks=LOOPBACK_ONLY, max_attempts=2,
+                                read_timeout=2.0), sleep=lambda s: None, resolve=resolver)
+    result = f.get(server.url("/feed", host="feeds.rebind.example"))
+    assert result.ok and result.content == b"<rss/>", result.error
+    assert resolver.lookups == ["127.0.0.1"]  # resolved once, by the guard
+    assert server.hits("/feed")[0].headers["host"] == f"feeds.rebind.example:{server.port}"
+
+
+def test_a_rebound_name_is_refused_on_the_next_connection(server: LoopbackServer) -> None:
+    server.script("/feed", Reply(200, b"<rss/>"))
+    resolver = RebindingResolver("feeds.rebind.example", "127.0.0.1", "10.255.255.1")
+    f = HttpFetcher(FetchConfig(allowed_networks=LOOPBACK_ONLY), sleep=lambda s: None,
+                    resolve=resolver)
+    url = server.url("/feed", host="feeds.rebind.example")
+    assert f.get(url).ok
+    second = f.get(url)  # the server closed the connection (HTTP/1.0): a new lookup
+    assert not second.ok and "non-public address 10.255.255.1" in second.error
+    assert len(server.hits("/feed")) == 1
+
+
+def _certificate(tmp_path: Path, name: str) -> tuple[str, str]:
+    require_module("cryptography", "cryptography")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def test_https_to_the_checked_address_keeps_sni_and_host(tmp_path: Path) -> None:
+    name = "feeds.rebind.example"
+    cert, key = _certificate(tmp_path, name)
+    with LoopbackServer(tls=(cert, key)) as server:
+        server.script("/feed", Reply(200, b"<rss/>"))
+        resolver = RebindingResolver(name, "127.0.0.1", "10.255.255.1")
+        f = HttpFetcher(FetchConfig(allowed_networks=LOOPBACK_ONLY, max_attempts=1),
+                        resolve=resolver, verify=ssl.create_default_context(cafile=cert))
+        result = f.get(server.url("/feed", host=name))
+        assert result.ok and result.content == b"<rss/>", result.error
+        assert server.server_names == [name]  # SNI: the name, not the address
+        assert server.hits("/feed")[0].headers["host"] == f"{name}:{server.port}"
+        assert resolver.lookups == ["127.0.0.1"]

@@ -103,3 +103,13 @@ def test_utf8_with_a_few_bad_bytes_stays_utf8():
     decoded = decode_bytes(raw[:40] + b"\xff" + raw[40:])
     assert decoded.encoding == "utf-8" and decoded.replacements == 1
     assert decoded.text.replace("\ufffd", "") == text
+
+
+@pytest.mark.parametrize(("label", "codec"), [("cp037", "cp037"), ("ebcdic-cp-ch", "cp500"),
+                                              ("cp875", "cp875"), ("unknown-ebcdic", "cp037")])
+def test_ebcdic_xml_is_read_from_its_declaration(label: str, codec: str) -> None:
+    """XML 1.0 appendix F: 4C 6F A7 94 is "<?xm" in EBCDIC (feedparser's test suite)."""
+    text = f'<?xml version="1.0" encoding="{label}"?><feed><title>Caf\u00e9 news</title></feed>'
+    decoded = decode_bytes(text.encode(codec, errors="replace"))
+    assert decoded.encoding == codec and "<title>Caf" in decoded.text
+    assert decoded.text.startswith('<?xml version="1.0"')

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import random
+import threading
+import time
 from datetime import date
 
 import polars as pl
@@ -10,9 +13,9 @@ import pytest
 
 from analytics.contracts.sources_config import Settings, Source
 from analytics.ingest.pipeline import ingest
-from analytics.sources.http_fetch import HttpFetcher
+from analytics.sources.http_fetch import FetchConfig, HttpFetcher
 from analytics.sources.registry import read_source
-from analytics.sources.web import fetch_config
+from analytics.sources.web import MAX_DOCUMENT_BYTES, fetch_config, read_feed
 from analytics.store.articles import ArticleStore
 from tests.loopback_server import LoopbackServer, Reply
 
@@ -141,3 +144,71 @@ def test_saved_pages_folder(shared_corpora):
     assert batch.parsed["title"].str.len_chars().min() > 5
     lengths = batch.parsed["text"].str.len_chars()
     assert lengths.min() > 100 and lengths.median() > 3000
+
+
+@pytest.mark.timeout(60)
+def test_a_trickling_host_fails_its_source_within_the_budget_while_others_are_read(server):
+    """Issue 16, case 8: headers at 1 byte/s; each source is read in its own thread, as
+    the flow's one task per source does, and the slow one ends with a deadline reason."""
+    padding = {"X-Padding": "p" * 500}  # 500 s of headers, were it not for the deadline
+    server.script("/slow.xml", Reply(200, RSS, padding, trickle=1.0))
+    server.script("/feed.xml", Reply(200, RSS))
+    config = FetchConfig(read_timeout=5.0, total_timeout=2.0, max_attempts=4,
+                         allowed_networks=("127.0.0.1/32",))
+    slow = Source(id="slow", kind="feed", urls=(server.url("/slow.xml"),))
+    batches = {}
+
+    def read_slow():
+        with HttpFetcher(config, sleep=time.sleep) as fetcher:
+            batches["slow"] = read_feed(slow, SETTINGS, fetcher=fetcher, budget=5.0)
+
+    thread = threading.Thread(target=read_slow)
+    thread.start()
+    wire = read_source(Source(id="wire", kind="feed", urls=(server.url("/feed.xml"),)),
+                       SETTINGS)
+    assert wire.status == "ok" and wire.parsed.height == 2
+    thread.join(timeout=45)
+    assert not thread.is_alive()  # it ended, well before the 500 s the headers would take
+    batch = batches["slow"]
+    assert batch.status == "failed" and "deadline" in batch.message, batch.message
+    assert not batch.transient  # the flow's task retries do not read it again
+    assert batch.quarantine["source"].to_list() == ["slow"]
+
+
+def test_a_compressed_feed_file_is_read_only_up_to_the_parsers_cap(tmp_path):
+    """Issue 16, case 6: a feed file is decompressed no further than a feed may be."""
+    bomb = tmp_path / "bomb.xml.gz"
+    with gzip.open(bomb, "wb") as fh:
+        fh.write(b'<rss version="2.0"><channel><title>t</title><item><description>')
+        fh.write(b" " * (MAX_DOCUMENT_BYTES + 2**20))
+    assert SETTINGS.max_file_bytes > MAX_DOCUMENT_BYTES  # the folder sources' cap is larger
+    batch = read_source(Source(id="bomb", kind="feed", path=bomb), SETTINGS)
+    assert batch.status == "failed"
+    assert f"over cap {MAX_DOCUMENT_BYTES} bytes decompressed" in batch.message
+
+
+def test_a_truncated_compressed_feed_file_fails_with_a_reason(tmp_path):
+    whole = gzip.compress(RSS)
+    (tmp_path / "cut.xml.gz").write_bytes(whole[: len(whole) // 2])
+    batch = read_source(Source(id="cut", kind="feed", path=tmp_path / "cut.xml.gz"), SETTINGS)
+    assert batch.status == "failed" and "damaged compressed file" in batch.message
+
+
+def test_the_sources_files_limits_reach_the_feed_reader(server, tmp_path):
+    """Issue 16, cases 6 and 8: ``source_budget_seconds``, ``total_timeout_seconds`` and
+    ``max_text_chars`` of ``[settings]`` are what the readers use."""
+    settings = Settings(allowed_networks=("127.0.0.1/32",), retries=2, source_budget_seconds=2,
+                        total_timeout_seconds=1.5, max_text_chars=40)
+    assert fetch_config(settings).total_timeout == 1.5
+    # A Retry-After of 30 s fits the default budget (180 s), not this source's 2 s.
+    server.script("/busy.xml", Reply(429, headers={"Retry-After": "30"}), Reply(200, RSS))
+    sleeps: list[float] = []
+    with HttpFetcher(fetch_config(settings), sleep=sleeps.append) as fetcher:
+        busy = read_feed(Source(id="busy", kind="feed", urls=(server.url("/busy.xml"),)),
+                         settings, fetcher=fetcher)
+    assert busy.status == "failed" and "time budget" in busy.message and sleeps == []
+    # The title-only entry (29 characters) is under 40; the other, title and text, is not.
+    (tmp_path / "f.xml").write_bytes(RSS)
+    batch = read_source(Source(id="f", kind="feed", path=tmp_path / "f.xml"), settings)
+    assert batch.parsed["title"].to_list() == ["Allies agree 5% of GDP target"]
+    assert batch.quarantine["reason"].to_list() == ["entry 1: text too long: 51 characters > cap 40"]
