@@ -23,6 +23,7 @@ from analytics.contracts.run_summary import RunSummary, run_summary
 from analytics.contracts.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.contracts.taxonomy import Taxonomy, load_taxonomy
 from analytics.ingest.pipeline import IngestResult, ingest, read_prepared
+from analytics.report.formatting import plural
 from analytics.report.writer import ReportFiles, write_report
 from analytics.sources.batch import SourceBatch
 from analytics.store.articles import ArticleStore
@@ -186,8 +187,9 @@ def tag_partition_task(month: str, data_dir: str, taxonomy: Taxonomy) -> tuple[i
     n, mentions, claims = DerivedStore(ArticleStore(data_dir), taxonomy).update_month(month)
     worker = _dask_worker()
     get_run_logger().info(
-        "shard %s: %d articles, %d article-topic pairs, %d claims%s", month, n, mentions,
-        claims, f" (on Dask worker {worker})" if worker else "",
+        "shard %s: %s, %s, %s%s", month, plural(n, "article"),
+        plural(mentions, "article-topic pair"), plural(claims, "claim"),
+        f" (on Dask worker {worker})" if worker else "",
     )
     return n, mentions, claims
 
@@ -197,8 +199,9 @@ def read_derived_task(data_dir: str, taxonomy: Taxonomy,
                       articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     mentions, claims = DerivedStore(ArticleStore(data_dir), taxonomy).read(articles)
     get_run_logger().info(
-        "topics: %d article-topic pairs, %d topics found; claims: %d spending-target claims",
-        mentions.height, mentions["topic_id"].n_unique(), claims.height,
+        "topics: %s, %s found; claims: %s", plural(mentions.height, "article-topic pair"),
+        plural(mentions["topic_id"].n_unique(), "topic"),
+        plural(claims.height, "spending-target claim"),
     )
     return mentions, claims
 
