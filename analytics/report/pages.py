@@ -319,14 +319,16 @@ def write_quality(flow: Flow, data: ReportData) -> None:
     ])
     q = data.quarantine
     reasons = dict(s.quarantine_reasons) or dict(q.group_by("reason").len().iter_rows())
-    where = dict(q.sort("location").group_by("reason", maintain_order=True)
-                 .agg(pl.col("location").first()).iter_rows())
+    # The summary counts reasons without their row detail ("...: 2023-07-02T00:17:38Z").
+    where = dict(q.sort("location").group_by(
+        pl.col("reason").str.split(":").list.first().str.strip_chars(), maintain_order=True)
+        .agg(pl.col("location").first()).iter_rows())
     ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], str(kv[0])))
     flow.heading("Quarantined rows by reason")
     flow.table(
         [Column("Reason", 3.4, max_lines=2), Column("Rows", 0.7, "right"),
          Column("First location", 2.77, max_lines=2)],
-        [[str(reason), fmt_int(n), where.get(reason) or ""]
+        [[str(reason), fmt_int(n), where.get(str(reason).split(":")[0].strip()) or ""]
          for reason, n in ranked[:MAX_REASONS]],
         empty="none: no rows were quarantined",
     )

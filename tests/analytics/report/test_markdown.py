@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import polars as pl
+
+from analytics.contracts import schema
 from analytics.report.markdown import artifact_markdown, md_escape, table
 from tests import helpers as h
 
@@ -66,3 +69,25 @@ def test_link_text_keeps_its_parentheses_and_escapes_its_brackets():
     line = _md_line(brief.Line("NATO: 2% of GDP (target) [sic]", "FT, 19 May",
                                "https://example.org/a"))
     assert line == r"[NATO: 2% of GDP (target) \[sic\]](<https://example.org/a>) — FT, 19 May"
+
+
+def test_quality_page_names_the_first_location_of_each_grouped_reason():
+    """The run summary groups reasons without their row detail; the page still finds where
+    the first such row was."""
+    from dataclasses import replace
+
+    from analytics.report.layout import Flow
+    from analytics.report.pages import write_quality
+
+    data = _report_data()
+    q = pl.DataFrame({"source": ["feed"] * 2, "location": ["f.csv:9", "f.csv:3"],
+                      "reason": ["publication date after the run date 2025-07-01: 2025-07-05",
+                                 "publication date after the run date 2025-07-01: 2025-07-02"]},
+                     schema=schema.QUARANTINE)
+    summary = replace(data.summary, quarantine_reasons={
+        "publication date after the run date 2025-07-01": 2})
+    data = replace(data, quarantine=q, summary=summary)
+    flow = Flow("Data quality")
+    write_quality(flow, data)
+    texts = [t.get_text() for page in flow.pages for t in page.texts]
+    assert "f.csv:3" in texts
