@@ -63,9 +63,11 @@ def _sections(body: str) -> list[tuple[str, str]]:
 
 
 def _brief_chart(files: ReportFiles) -> tuple[str, Path] | None:
+    """The first of :data:`BRIEF_CHARTS` that a page of the PDF shows: a chart its section
+    had too little data for is a "no data" box, which the brief's own line already says."""
     for name in BRIEF_CHARTS:
         path = files.charts.get(name) or files.out_dir / "charts" / f"{name}.png"
-        if path.is_file():
+        if name in files.on_pages and path.is_file():
             return name, path
     return None
 

@@ -62,6 +62,8 @@ class ReportFiles:
     charts: dict[str, Path] = field(default_factory=dict)
     tables: dict[str, Path] = field(default_factory=dict)  # name -> Parquet
     csv: dict[str, Path] = field(default_factory=dict)  # name -> CSV beside it
+    # Charts a PDF page shows; the others' PNGs only say why their section has none.
+    on_pages: frozenset[str] = frozenset()
 
 
 def write_report(
@@ -119,7 +121,9 @@ def write_report(
     chart_paths = {spec.name: chart_paths[spec.name] for spec in chart_registry.CHARTS}
     _remove_stale(out_dir / "charts", set(chart_paths.values()))
     _remove_stale(out_dir / "tables", set(table_paths.values()) | set(csv_paths.values()))
-    return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths)
+    on_pages = frozenset(ref[0] for page in pages if (ref := page_chart(page)))
+    return ReportFiles(out_dir, pdf, summary_md, len(pages), chart_paths, table_paths, csv_paths,
+                       on_pages)
 
 
 def topic_totals(data: ReportData) -> pl.DataFrame:

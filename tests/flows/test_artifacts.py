@@ -1,0 +1,23 @@
+"""The summary artifact's chart: the brief's chart inline when page 1 shows it, none when
+page 1 has only a line saying why (the PNG would be a "no data" box)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from analytics.report.writer import write_report
+from flows.artifacts import summary_markdown
+from tests import helpers as h
+
+
+def test_the_brief_chart_is_inline_only_when_page_one_shows_it(tmp_path):
+    summary = h.summary()
+    files = write_report(tmp_path / "r", tables=h.tables(), topic_labels=h.TOPIC_LABELS,
+                         summary=summary, parallel=False)
+    assert "brief_share" in files.on_pages
+    md = summary_markdown(summary, files, None)
+    assert md.count("data:image/png;base64,") == 1
+    assert "![brief\\_share](data:image/png;base64," in md
+    # The same files, had no page held a chart: no "no data" box in the artifact.
+    bare = summary_markdown(summary, replace(files, on_pages=frozenset()), None)
+    assert "data:image/png" not in bare and "## What changed" in bare
