@@ -143,7 +143,9 @@ def test_ui_shows_run_and_artifacts(server_run, prefect_server):
     assert "topic-report-summary" in dom
     assert f"topicwatch report {RUN_DATE}" in dom and "What changed" in dom
     assert f'href="{url}/{RUN_DATE}/report.pdf"' in dom  # the link, rendered as one
-    assert 'src="data:image/png;base64,' in dom  # the brief's chart, inline
+    # One article: page 1 draws no chart, so none is inline; the charts are linked.
+    assert 'src="data:image/png;base64,' not in dom
+    assert f'href="{url}/{RUN_DATE}/charts/topic_totals.png"' in dom
 
     keep_screenshot(screenshot(page, root / "ui_run.png", tmp=root))
     keep_screenshot(screenshot(artifact_page, root / "ui_artifact.png", tmp=root,
