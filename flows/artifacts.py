@@ -23,9 +23,7 @@ from prefect.artifacts import (
 )
 
 from analytics.contracts.run_summary import RunSummary
-from analytics.report.formatting import fmt_int, fmt_pct
-from analytics.report.markdown import md_escape
-from analytics.report.sections import fmt_pp
+from analytics.report.markdown import md_escape, topic_rows
 from analytics.report.writer import ReportFiles
 from flows import defaults
 
@@ -100,18 +98,6 @@ def summary_markdown(summary: RunSummary, files: ReportFiles,
              f"**{md_escape(summary.corpus)}**: {md_escape(summary.headline())}.", top,
              *(t for _, t in sections[:at]), *chart, *(t for _, t in sections[at:]), end]
     return "\n\n".join(p for p in parts if p) + "\n"
-
-
-def topic_rows(totals: pl.DataFrame) -> list[dict[str, str]]:
-    """The ``topic_totals`` table as the table artifact shows it: most articles first (then
-    the table's own order, the taxonomy's), counts with separators, the share as "12.3%"
-    and its change in points, as in the PDF."""
-    ranked = totals.with_row_index("_order").sort(["articles", "_order"],
-                                                 descending=[True, False])
-    return [{"topic": r["label"], "articles": fmt_int(r["articles"]),
-             "mentions": fmt_int(r["mentions"]), "share": fmt_pct(r["share"]),
-             "change": fmt_pp(r["share_change"]), "reach": fmt_int(r["reach"])}
-            for r in ranked.iter_rows(named=True)]
 
 
 def publish_artifacts(summary: RunSummary, files: ReportFiles, *,

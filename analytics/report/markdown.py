@@ -7,13 +7,11 @@ Pure: strings in, a string out.
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import polars as pl
 
-from analytics.contracts.run_summary import RunSummary
 from analytics.report import brief, charts, facts, sections
 from analytics.report.data import ReportData
 from analytics.report.formatting import clean, fmt_date, fmt_int, fmt_number, fmt_pct, truncate
@@ -150,25 +148,13 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
     return "\n".join(lines) + "\n"
 
 
-def artifact_markdown(summary: RunSummary, summary_md: str, *, images: Mapping[str, bytes],
-                      pdf_link: str) -> str:
-    """The Prefect summary artifact: ``summary.md`` under a dated heading, the main charts
-    inline (``data:`` URIs render offline) and the link to the PDF."""
-    body = summary_md.split("\n", 1)[1] if summary_md.startswith("# ") else summary_md
-    lines = [f"# topicwatch report {summary.run_date.isoformat()}", "",
-             f"**{md_escape(summary.corpus)}**: {md_escape(summary.headline())}.", "",
-             body.strip(), ""]
-    for name, png in images.items():
-        data = base64.b64encode(png).decode("ascii")
-        lines += [f"![{md_escape(name)}](data:image/png;base64,{data})", ""]
-    lines.append(f"PDF report: {pdf_link}")
-    return "\n".join(lines) + "\n"
-
-
-def topic_rows(totals: pl.DataFrame) -> list[dict[str, str | int]]:
-    """The ``topic_totals`` table (most articles first, then taxonomy order) as rows for a
-    table artifact, in its order: share as a percentage, its change in points, as in the PDF."""
-    return [{"topic": r["label"], "articles": r["articles"], "mentions": r["mentions"],
-             "share": fmt_pct(r["share"]), "change": sections.fmt_pp(r["share_change"]),
-             "reach": r["reach"]}
-            for r in totals.iter_rows(named=True)]
+def topic_rows(totals: pl.DataFrame) -> list[dict[str, str]]:
+    """The ``topic_totals`` table as the table artifact shows it: most articles first (then
+    the table's own order, the taxonomy's), counts with separators, the share as "12.3%"
+    and its change in points, as in the PDF."""
+    ranked = totals.with_row_index("_order").sort(["articles", "_order"],
+                                                 descending=[True, False])
+    return [{"topic": r["label"], "articles": fmt_int(r["articles"]),
+             "mentions": fmt_int(r["mentions"]), "share": fmt_pct(r["share"]),
+             "change": sections.fmt_pp(r["share_change"]), "reach": fmt_int(r["reach"])}
+            for r in ranked.iter_rows(named=True)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.contracts import schema
-from analytics.report.markdown import artifact_markdown, md_escape, table
+from analytics.report.markdown import md_escape, table
 from tests import helpers as h
 
 
@@ -20,18 +20,6 @@ def test_table_aligns_and_keeps_escaped_pipes_inside_their_cell():
     assert lines[:2] == ["| topic | articles |", "|---|---:|"]
     cells = [c for c in lines[2].replace("\\|", "").split("|") if c.strip()]
     assert len(cells) == 2 and cells[1].strip() == "3"
-
-
-def test_artifact_holds_the_summary_under_a_dated_heading_with_images_and_link():
-    summary = h.summary(corpus="press | releases")
-    md = artifact_markdown(summary, "# topicwatch report: x\n\n## What changed\n\n- a\n",
-                           images={"topic_totals": b"\x89PNG..."}, pdf_link="[pdf](report.pdf)")
-    lines = md.splitlines()
-    assert lines[0] == f"# topicwatch report {summary.run_date.isoformat()}"
-    assert "press \\| releases" in md and "## What changed" in md
-    assert "# topicwatch report: x" not in md  # the summary's own title is replaced
-    assert "![topic\\_totals](data:image/png;base64,iVBORy4uLg==)" in md
-    assert lines[-1] == "PDF report: [pdf](report.pdf)"
 
 
 def _report_data():
