@@ -52,7 +52,8 @@ def _transport(folder: Path) -> httpx.MockTransport:
         headers = {"Content-Type": "application/xml"}
         if path.parent.name == "compression":
             headers["Content-Encoding"] = "gzip" if path.suffix == ".gz" else "deflate"
-        return httpx.Response(200, content=path.read_bytes(), headers=headers)
+        # A stream, not ``content=``: httpx would read (and decode) content at once.
+        return httpx.Response(200, stream=httpx.ByteStream(path.read_bytes()), headers=headers)
     return httpx.MockTransport(handler)
 
 

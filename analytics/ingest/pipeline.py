@@ -141,6 +141,7 @@ def ingest(
         added = store.add(firsts)
         store.write_quarantine(run_date, quarantine)
         store.write_http_state({u: v for b in batches for u, v in b.http_validators.items()})
+        damaged += store.damaged  # partitions whose pages failed in the read above
     outcomes = tuple(
         SourceOutcome(b.source, b.kind, b.status, b.rows_read, b.message) for b in batches
     ) + tuple(SourceOutcome("store", "store", "degraded", 0, m) for m in damaged)

@@ -30,11 +30,14 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from analytics.sources.body_decode import BodyDecoder, BodyTooLarge
+
 USER_AGENT = "topicwatch/0.1 (+https://github.com/topicwatch)"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
     "text/html;q=0.8, */*;q=0.5"
 )
+ACCEPT_ENCODING = "gzip, deflate"
 _REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -75,6 +78,8 @@ class FetchResult:
     # again later; a deadline or an exhausted time budget is not transient (a trickling
     # host must not hold the run once per retry).
     transient: bool = False
+    # A body not in its declared Content-Encoding, read as sent (or up to its damage).
+    warning: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -239,7 +244,9 @@ class HttpFetcher:
             transport = _GuardedTransport(_GuardedBackend(self._checked_addresses), verify)
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.config.read_timeout, connect=self.config.connect_timeout),
-            headers={"User-Agent": self.config.user_agent, "Accept": ACCEPT},
+            # Only what BodyDecoder decodes (httpx would add br and zstd when installed).
+            headers={"User-Agent": self.config.user_agent, "Accept": ACCEPT,
+                     "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,  # followed by hand: each hop passes the SSRF guard
             trust_env=False,  # no proxy from the environment: the guard checks the real peer
             transport=transport,
@@ -389,21 +396,21 @@ class HttpFetcher:
             raise _Transient(f"HTTP {status}", status, wait)
         if status >= 400:
             return FetchResult(url, status, error=f"{url}: HTTP {status}", **meta)
-        body, error = self._read_capped(resp)
-        if error:
-            return FetchResult(url, status, error=f"{url}: {error}", **meta)
-        return FetchResult(url, status, content=body, **meta)
+        try:
+            body, warning = self._read_capped(resp)
+        except BodyTooLarge as exc:
+            return FetchResult(url, status, error=f"{url}: too large: {exc}", **meta)
+        return FetchResult(url, status, content=body, warning=warning and f"{url}: {warning}",
+                           **meta)
 
     def _read_capped(self, resp: httpx.Response) -> tuple[bytes, str | None]:
-        """The body, or an error as soon as it exceeds ``max_bytes`` (rest never read)."""
+        """(body, warning) decoded by ``BodyDecoder``; ``BodyTooLarge`` as soon as the raw
+        or decoded bytes exceed ``max_bytes`` (the rest is never read)."""
         cap = self.config.max_bytes
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            return b"", f"too large: Content-Length {declared} > {cap} bytes"
-        chunks, size = [], 0
-        for chunk in resp.iter_bytes():  # decompressed: the cap is on what we would hold
-            size += len(chunk)
-            if size > cap:
-                return b"", f"too large: body exceeds {cap} bytes"
-            chunks.append(chunk)
-        return b"".join(chunks), None
+            raise BodyTooLarge(f"Content-Length {declared} > {cap} bytes")
+        decoder = BodyDecoder(resp.headers.get("content-encoding"), cap)
+        for chunk in resp.iter_raw():  # decoded by us: httpx's decoder raises, ours falls back
+            decoder.feed(chunk)
+        return decoder.finish()

@@ -8,7 +8,8 @@ the file's columns in its message; ``check_table`` finds the same from the heade
 Tables are read in pieces whose size is known before they are held: CSV and JSONL line
 by line (a record over ``RECORD_FACTOR`` x ``max_text_chars`` characters is skipped to
 its end unread and quarantined), Parquet row group by row group (a row group whose
-column chunks decompress past ``max_file_bytes``, by the footer, is quarantined unread).
+column chunks decompress past ``max_file_bytes``, by the footer, is quarantined unread,
+and so is a one-row group whose footer shows it over the text or record cap).
 Rows whose title and text pass ``max_text_chars`` are quarantined as in feeds and pages.
 """
 
@@ -43,7 +44,12 @@ from analytics.sources.parse.article_files import (
     first_sentence,
     parse_article_text,
 )
-from analytics.sources.parse.parquet_footer import FooterError, footer_length, row_groups
+from analytics.sources.parse.parquet_footer import (
+    FooterError,
+    RowGroup,
+    footer_length,
+    row_groups,
+)
 from analytics.sources.parse.parse_result import chars_too_long, text_too_long
 from analytics.sources.parse.text_decode import decode_bytes, repair_double_utf8
 
@@ -56,7 +62,7 @@ _SHOWN_COLUMNS = 30
 RECORD_FACTOR = 6
 _SKIP_CHARS = 1 << 20  # what the rest of a record too long is read by, to skip it
 _CHARS = "__topicwatch_chars"  # a piece's column: characters of each row's title and text
-_SIZE = "__topicwatch_bytes"  # a Parquet piece's column: bytes of each row's values
+_CHUNK_SLACK = 1024  # what a Parquet column chunk holds besides its values, per value
 
 
 def read_folder(source: Source, settings: Settings) -> SourceBatch:
@@ -248,9 +254,6 @@ def _row_groups(source: Source, path: Path, settings: Settings,
         fh.seek(-8 - n, io.SEEK_END)
         groups = row_groups(fh.read(n))
     scan = pl.scan_parquet(path)
-    names = scan.collect_schema()
-    cast = [pl.col(c).cast(pl.String) for c, t in names.items() if t != pl.String]
-    over = pl.col(_CHARS) > settings.max_text_chars
     first, held = 1, 0
     for i, group in enumerate(groups, start=1):
         rows, need, start = group.rows, group.decoded_bytes, first
@@ -264,25 +267,69 @@ def _row_groups(source: Source, path: Path, settings: Settings,
             continue
         if not rows:
             continue
-        # Counted and dropped inside the query: polars copies a value that leaves it at
-        # every later step (a 400 MB string: 4 GB). A String column is not cast: that
-        # too copies.
-        df = (scan.slice(start - 1, rows).with_columns(cast)
-              .with_columns(_chars(source).alias(_CHARS))
-              .with_columns([pl.when(over).then(None).otherwise(pl.col(c)).alias(c)
-                             for c in names])
-              .with_columns(pl.sum_horizontal([pl.col(c).str.len_bytes().fill_null(0)
-                                               for c in names]).alias(_SIZE),
-                            location=pl.format(f"{loc}#row-{{}}",
-                                               pl.int_range(start, start + pl.len())))
-              .collect())
-        size = max(need, int(df.get_column(_SIZE).sum() or 0))
+        if rows == 1 and (unread := _unit_over_cap(group, source, settings)):
+            bad.append((source.id, f"{loc}#row-{start}", unread))
+            continue
+        df, size = _piece(scan.slice(start - 1, rows).collect(), start, loc, source, settings,
+                          bad)
+        size = max(need, size)
         if held + size > cap:
             bad.append((source.id, where, f"{at}: {size} bytes once its repeated (dictionary) "
                         f"values are decoded, past the file's cap {cap}; not kept"))
             continue
         held += size
-        yield df.drop(_SIZE)
+        yield df
+
+
+def _piece(df: pl.DataFrame, start: int, loc: str, source: Source, settings: Settings,
+           bad: list) -> tuple[pl.DataFrame, int]:
+    """Rows read from a Parquet file (row ``start`` first), as strings with ``location``
+    and ``_CHARS``, and the bytes of their values: a row over the text cap keeps only
+    those two (``_articles`` quarantines it); one whose values take more than 4 bytes a
+    character of the record cap (``RECORD_FACTOR`` x ``max_text_chars``, as for CSV and
+    JSONL) is appended to ``bad``.
+
+    Eager, and no value over a cap is copied before it is dropped: the read holds the
+    decompressed pages and the values (2 x the row group), where the steps of a lazy
+    query copied the values again (4 x)."""
+    df = df.with_columns(pl.col(c).cast(pl.String) for c, t in df.schema.items()
+                         if t != pl.String)
+    names = df.columns
+    df = df.with_columns(_chars(source).alias(_CHARS),
+                         location=pl.format(f"{loc}#row-{{}}",
+                                            pl.int_range(start, start + pl.len())))
+    over = df.get_column(_CHARS) > settings.max_text_chars
+    sizes = df.select(pl.sum_horizontal([pl.col(c).str.len_bytes().fill_null(0)
+                                         for c in names])).to_series()
+    record = ~over & (sizes > 4 * RECORD_FACTOR * settings.max_text_chars)
+    for where, n in df.select("location", sizes.alias("n")).filter(record).iter_rows():
+        bad.append((source.id, where, f"record too long: {n} bytes, over {RECORD_FACTOR} x "
+                    "max_text_chars characters; not kept"))
+    drop = over | record
+    size = int(sizes.filter(~drop).sum() or 0)
+    if not drop.any():
+        return df, size
+    # Selected before filtered: filtering copies the values it keeps.
+    return pl.concat([df.filter(~drop), df.select("location", _CHARS).filter(over)],
+                     how="diagonal"), size
+
+
+def _unit_over_cap(group: RowGroup, source: Source, settings: Settings) -> str | None:
+    """Why a row group of one row is quarantined unread, by its footer: its title and
+    text take more than 4 bytes a character of ``max_text_chars``, or the row more than
+    that of ``RECORD_FACTOR`` x ``max_text_chars`` (the record cap of CSV and JSONL).
+    polars copies a one-row column's value at every operation (its unit-length paths:
+    4 x), so such a value is never read; under these sizes it is small."""
+    slack = _CHUNK_SLACK * max(1, group.values)  # page headers and lengths, not values
+    mapped = {c for role in ("title", "text") for c in source.columns.get(role, ())}
+    text = sum(n for c, n in group.column_bytes.items() if c in mapped) - slack
+    cap = settings.max_text_chars
+    if text > 4 * cap:
+        return f"text too long: {text} bytes by the file's footer, over {cap} characters; not read"
+    if group.uncompressed_bytes - slack > 4 * RECORD_FACTOR * cap:
+        return (f"record too long: {group.uncompressed_bytes - slack} bytes by the file's "
+                f"footer, over {RECORD_FACTOR} x max_text_chars characters; not read")
+    return None
 
 
 def _text_table(source: Source, path: Path, settings: Settings, bad: list) -> pl.DataFrame:

@@ -102,6 +102,9 @@ def _get(fetcher: Fetcher, url: str, known: Validators, out: _Collector) -> byte
     if result.error:
         out.fail(url, result.error.removeprefix(f"{url}: "), transient=result.transient)
         return None
+    if result.warning:
+        out.degraded = True
+        out.messages.append(f"{url}: degraded: {result.warning.removeprefix(f'{url}: ')}")
     if result.etag or result.last_modified:
         out.validators[url] = (result.etag, result.last_modified)
     if result.not_modified:

@@ -6,6 +6,8 @@ Layout (readable by polars, DuckDB or Spark without topicwatch, Hive-style)::
     data/quarantine/run_date=2025-06-05.parquet  rows rejected by that run
     data/http_state.parquet                      ETag/Last-Modified per fetched URL
     data/themes/run_date=2025-06-05.parquet      the themes of that run (for stable ids)
+    data/checked_partitions.json                 partitions' signatures when last known whole
+    data/damaged/month=2025-06/...               partitions found damaged, set aside
     data/.lock                                   the lock object on an object store (a
                                                  folder is locked with flock on itself)
 
@@ -21,6 +23,7 @@ inputs again) adds what is missing, because ids make ingestion idempotent.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -37,6 +40,8 @@ __all__ = ["PART", "ArticleStore", "StoreLockedError"]
 log = logging.getLogger(__name__)
 
 PART = "part-0.parquet"
+CHECKED = "checked_partitions.json"  # partition -> signature when last written or read whole
+_RELOCK_TIMEOUT = 60.0
 
 
 class ArticleStore:
@@ -49,37 +54,99 @@ class ArticleStore:
         self.quarantine_dir = self.root / "quarantine"
         self.http_state_path = self.root / "http_state.parquet"
         self.themes_dir = self.root / "themes"
+        self._locked = False
+        self.damaged: list[str] = []  # partitions set aside by a read (_without_damaged)
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 600.0) -> Iterator[None]:
         """Hold the store's lock (never a lock on the Parquet files themselves); on an
         object store a best-effort lock object (``ObjectStorage.lock``)."""
         with self.storage.lock(timeout):
-            self._remove_stale_temps()
-            yield
+            self._locked = True
+            try:
+                self._remove_stale_temps()
+                yield
+            finally:
+                self._locked = False
 
     def _remove_stale_temps(self) -> None:
         """Delete temporary files killed writers left (never those of live writers)."""
         self.storage.remove_temps()
 
     def set_aside_damaged(self) -> list[str]:
-        """Move every partition whose Parquet cannot be read to ``damaged/`` (call it
-        holding the lock); one message per partition, naming it and where it went. The
-        run goes on without it, and its articles are stored again when their sources are
-        read again (their ids are no longer in the store)."""
-        messages = []
+        """Move every partition that cannot be read to ``damaged/`` (call it holding the
+        lock); one message per partition, naming it and where it went. The run goes on
+        without it, and its articles are stored again when their sources are read again
+        (their ids are no longer in the store).
+
+        Every partition's footer is read; its pages are decoded only when the file changed
+        since it was last written or found whole (size and modification time, or ETag,
+        differ from those kept in ``checked_partitions.json``), so a daily run decodes
+        none: the partitions it rewrites are recorded as written."""
+        checked, seen, messages = self._checked(), {}, []
         for part in self.partitions():
+            key = self._key(part)
             try:
-                self.storage.check_parquet(part)
+                signature = self.storage.signature(part)
+                self.storage.check_parquet(part, whole=checked.get(key) != signature)
+                seen[key] = signature
             except Exception as exc:  # polars and fsspec raise several kinds here
-                dest = (self.root / "damaged" / part.parent.name
-                        / f"{part.stem}.{time.strftime('%Y%m%dT%H%M%S')}.parquet")
-                self.storage.move(part, dest)
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                messages.append(f"{part}: damaged ({reason}); moved to {dest}, its articles "
-                                "are stored again when their sources are read again")
-                log.warning("%s", messages[-1])
+                messages.append(self._set_aside(part, exc))
+        if seen != checked:
+            self.storage.write_bytes(self.root / CHECKED, json.dumps(seen, indent=0).encode())
         return messages
+
+    def _set_aside(self, part: PurePath, exc: Exception) -> str:
+        dest = (self.root / "damaged" / part.parent.name
+                / f"{part.stem}.{time.strftime('%Y%m%dT%H%M%S')}.parquet")
+        self.storage.move(part, dest)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = (f"{part}: damaged ({reason}); moved to {dest}, its articles are stored "
+                   "again when their sources are read again")
+        log.warning("%s", message)
+        return message
+
+    def _key(self, part: PurePath) -> str:
+        return part.relative_to(self.root).as_posix()
+
+    def _checked(self) -> dict[str, dict]:
+        """Partition -> signature when last written or found whole; a lost or garbled
+        record only means every partition is decoded once."""
+        try:
+            checked = json.loads(self.storage.read_bytes(self.root / CHECKED))
+        except (OSError, ValueError):
+            return {}
+        return checked if isinstance(checked, dict) else {}
+
+    def _record_written(self, paths: list[PurePath]) -> None:
+        if paths:
+            checked = {**self._checked(),
+                       **{self._key(p): self.storage.signature(p) for p in paths}}
+            self.storage.write_bytes(self.root / CHECKED,
+                                     json.dumps(checked, indent=0).encode())
+
+    def _without_damaged(self, parts: list[PurePath], columns: list[str]) -> list[PurePath]:
+        """``parts`` less those whose ``columns`` cannot be read, set aside under the lock
+        (taken unless this store holds it; if another run holds it past
+        ``_RELOCK_TIMEOUT``, only skipped by this read and met again by the next)."""
+        bad = []
+        for part in parts:
+            try:
+                self.storage.read_parquet([part], columns)
+            except Exception as exc:  # the same kinds as in set_aside_damaged
+                bad.append((part, exc))
+        if bad:
+            with contextlib.ExitStack() as stack:
+                try:
+                    if not self._locked:
+                        stack.enter_context(self.lock(timeout=_RELOCK_TIMEOUT))
+                    for path, error in bad:
+                        if self.storage.exists(path):  # not set aside by another reader
+                            self.damaged.append(self._set_aside(path, error))
+                except StoreLockedError:
+                    log.warning("%s: unreadable, left for the next run (the store is locked)",
+                                ", ".join(str(p) for p, _ in bad))
+        return [p for p in parts if p not in {b for b, _ in bad}]
 
     def partition(self, month: str) -> PurePath:
         """The file of one publication month (``"YYYY-MM"``), whether it exists or not."""
@@ -102,7 +169,14 @@ class ArticleStore:
                  and (last_month is None or _month(p) <= last_month)]
         if not parts:
             return schema.empty("articles").select(cols)
-        return self.storage.read_parquet(parts, cols)
+        try:
+            return self.storage.read_parquet(parts, cols)
+        except Exception:  # a damaged page the footer check did not see: set it aside
+            good = self._without_damaged(parts, cols)
+            if len(good) == len(parts):
+                raise
+        return (self.storage.read_parquet(good, cols) if good
+                else schema.empty("articles").select(cols))
 
     def read_month(self, month: str, columns: list[str] | None = None) -> pl.DataFrame:
         """The articles of one partition (``"YYYY-MM"``)."""
@@ -121,7 +195,7 @@ class ArticleStore:
         articles = schema.validate(articles, "articles")
         if articles.is_empty():
             return 0
-        added = 0
+        added, written = 0, []
         months = articles.with_columns(_month=pl.col("published_at").dt.strftime("%Y-%m"))
         for (month,), rows in sorted(months.group_by("_month"), key=lambda kv: kv[0]):
             path = self.partition(month)
@@ -132,7 +206,9 @@ class ArticleStore:
                 continue
             merged = pl.concat([old, fresh]).sort("published_at", "article_id")
             self.storage.write_parquet(merged, path)
+            written.append(path)
             added += fresh.height
+        self._record_written(written)
         return added
 
     def write_quarantine(self, run_date: date, rows: pl.DataFrame) -> PurePath:

@@ -104,9 +104,13 @@ class LocalStorage:
     def remove(self, path: PurePath) -> None:
         Path(path).unlink(missing_ok=True)
 
-    def check_parquet(self, path: PurePath) -> None:
-        """Raise unless ``path`` has a readable Parquet footer (a truncated file has none)."""
-        pl.read_parquet_schema(Path(path))
+    def check_parquet(self, path: PurePath, *, whole: bool = False) -> None:
+        """Raise unless ``path`` has a readable Parquet footer (a truncated file has none)
+        and, if ``whole``, every page decodes (a page overwritten in place)."""
+        if whole:
+            pl.read_parquet(Path(path))
+        else:
+            pl.read_parquet_schema(Path(path))
 
     def move(self, src: PurePath, dest: PurePath) -> None:
         Path(dest).parent.mkdir(parents=True, exist_ok=True)
@@ -226,8 +230,12 @@ class ObjectStorage:
             version = self.fs.modified(str(path)).isoformat()
         return {"size": info["size"], "version": str(version)}
 
-    def check_parquet(self, path: PurePath) -> None:
-        """Raise unless ``path`` has a readable Parquet footer (read by range, not whole)."""
+    def check_parquet(self, path: PurePath, *, whole: bool = False) -> None:
+        """Raise unless ``path`` has a readable Parquet footer (read by range) and, if
+        ``whole``, every page decodes (the object downloaded)."""
+        if whole:
+            pl.read_parquet(io.BytesIO(self.fs.cat_file(str(path))))
+            return
         with self.fs.open(str(path), "rb") as fh:
             pl.read_parquet_schema(fh)
 

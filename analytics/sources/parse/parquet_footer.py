@@ -8,7 +8,7 @@ decompressed, so a reader can refuse a row group before polars allocates it.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAGIC = b"PAR1"
 MAX_FOOTER_BYTES = 64 << 20  # a footer this large is an attack, not a schema
@@ -26,6 +26,8 @@ class RowGroup:
     rows: int
     values: int  # over all column chunks
     uncompressed_bytes: int  # sum of the column chunks' ``total_uncompressed_size``
+    # Per top-level column: the sum of its leaf chunks' ``total_uncompressed_size``.
+    column_bytes: dict[str, int] = field(default_factory=dict)
 
     @property
     def decoded_bytes(self) -> int:
@@ -52,10 +54,16 @@ def row_groups(footer: bytes) -> list[RowGroup]:
     groups = []
     for rg in meta.get(4, []):  # FileMetaData.row_groups
         chunks = [c.get(3, {}) for c in rg.get(1, [])]  # ColumnChunk.meta_data
+        columns: dict[str, int] = {}
+        for m in chunks:
+            path = m.get(3) or [b""]  # ColumnMetaData.path_in_schema
+            name = path[0].decode("utf-8", "replace") if isinstance(path[0], bytes) else ""
+            columns[name] = columns.get(name, 0) + int(m.get(6, 0))
         groups.append(RowGroup(
             rows=int(rg.get(3, 0)),  # RowGroup.num_rows
             values=sum(int(m.get(5, 0)) for m in chunks),  # ColumnMetaData.num_values
             uncompressed_bytes=sum(int(m.get(6, 0)) for m in chunks),  # total_uncompressed_size
+            column_bytes=columns,
         ))
     return groups
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import random
 import socket
 import ssl
@@ -339,3 +340,30 @@ def test_https_to_the_checked_address_keeps_sni_and_host(tmp_path: Path) -> None
         assert server.server_names == [name]  # SNI: the name, not the address
         assert server.hits("/feed")[0].headers["host"] == f"{name}:{server.port}"
         assert resolver.lookups == ["127.0.0.1"]
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_cap_decoded(server: LoopbackServer) -> None:
+    bomb = gzip.compress(b"\0" * (64 * 2**20))  # 64 MiB in about 64 KB
+    server.script("/bomb", Reply(200, bomb, {"Content-Encoding": "gzip"}))
+    f, _ = fetcher(max_bytes=2**20)
+    result = f.get(server.url("/bomb"))
+    assert not result.ok and result.content == b"" and result.attempts == 1
+    assert result.error == f"{server.url('/bomb')}: too large: decoded body exceeds " \
+                           f"{2**20} bytes"
+
+
+def test_a_body_not_in_its_content_encoding_comes_back_as_sent(server: LoopbackServer) -> None:
+    server.script("/plain", Reply(200, b"<rss/>", {"Content-Encoding": "gzip"}))
+    cut = gzip.compress(b"<rss>" + bytes(range(256)) * 400 + b"</rss>")
+    server.script("/cut", Reply(200, cut[:len(cut) // 2], {"Content-Encoding": "gzip"}))
+    f, _ = fetcher()
+    plain = f.get(server.url("/plain"))
+    assert plain.ok and plain.content == b"<rss/>"
+    assert plain.warning == (f"{server.url('/plain')}: body is not gzip as its Content-"
+                             "Encoding says (Error -3 while decompressing data: incorrect "
+                             "header check): read as sent")
+    damaged = f.get(server.url("/cut"))  # a stream cut short keeps what decoded
+    assert damaged.ok and damaged.content.startswith(b"<rss>\x00\x01")
+    assert 0 < len(damaged.content) < 5 + 256 * 400
+    assert "gzip body damaged (gzip stream cut short)" in damaged.warning
+    assert server.hits("/plain")[0].headers["accept-encoding"] == "gzip, deflate"

@@ -1,5 +1,6 @@
 import gzip
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -335,6 +336,38 @@ def test_a_parquet_row_group_of_repeated_dictionary_values_is_measured_decoded(t
     assert where == f"{tmp_path / 't.parquet'}#row-group-1"
     assert "once its repeated (dictionary) values are decoded, past the file's cap 200000" in reason
     assert batch.parsed.is_empty()
+
+
+def test_a_one_row_parquet_row_group_over_the_caps_by_its_footer_is_not_read(tmp_path):
+    """polars copies a one-row column's value at every operation (4 x its size; the
+    issue's 3 x 400 MB strings in three row groups: 1.7 GB), so a row group of one row
+    whose footer already shows its title and text over 4 bytes a character of the cap,
+    or the row over the record cap (``RECORD_FACTOR`` x the cap, as for CSV and JSONL),
+    is quarantined unread; a row under those sizes is read and measured as before."""
+    df = pl.DataFrame({"title": ["One", "Two", "Three", "Four"],
+                       "text": ["short", "z" * 20_000, "short", "y" * 1_500],
+                       "note": ["", "", "n" * 40_000, ""]})
+    df.write_parquet(tmp_path / "t.parquet", row_group_size=1)
+    cfg = _table_cfg(tmp_path, "t.parquet", "max_text_chars = 1000")
+    batch = read_source(cfg.sources[0], cfg.settings)
+    assert batch.parsed["title"].to_list() == ["One"]
+    loc = str(tmp_path / "t.parquet")
+    reasons = dict(batch.quarantine.select("location", "reason").iter_rows())
+    assert reasons.keys() == {f"{loc}#row-2", f"{loc}#row-3", f"{loc}#row-4"}
+    assert re.fullmatch(r"text too long: \d+ bytes by the file's footer, over 1000 "
+                        r"characters; not read", reasons[f"{loc}#row-2"])
+    assert re.fullmatch(r"record too long: \d+ bytes by the file's footer, over 6 x "
+                        r"max_text_chars characters; not read", reasons[f"{loc}#row-3"])
+    assert reasons[f"{loc}#row-4"] == "text too long: 1504 characters > cap 1000"  # read
+    assert batch.rows_read == 4
+    df.write_parquet(tmp_path / "t.parquet")  # one row group: read, the same rows kept
+    batch = read_source(cfg.sources[0], cfg.settings)
+    assert batch.parsed["title"].to_list() == ["One"]
+    reasons = dict(batch.quarantine.select("location", "reason").iter_rows())
+    assert reasons == {f"{loc}#row-2": "text too long: 20003 characters > cap 1000",
+                       f"{loc}#row-3": "record too long: 40010 bytes, over 6 x max_text_chars "
+                                       "characters; not kept",
+                       f"{loc}#row-4": "text too long: 1504 characters > cap 1000"}
 
 
 def test_an_article_file_over_the_text_cap_is_quarantined(tmp_path):

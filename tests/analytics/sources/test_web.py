@@ -212,3 +212,32 @@ def test_the_sources_files_limits_reach_the_feed_reader(server, tmp_path):
     batch = read_source(Source(id="f", kind="feed", path=tmp_path / "f.xml"), settings)
     assert batch.parsed["title"].to_list() == ["Allies agree 5% of GDP target"]
     assert batch.quarantine["reason"].to_list() == ["entry 1: text too long: 51 characters > cap 40"]
+
+
+def test_a_body_not_in_its_content_encoding_is_read_as_sent(server):
+    """A server that says gzip or deflate and sends plain XML (feedparser's own
+    compression fixtures): read as sent, degraded with a message naming URL and encoding;
+    a gzip body whose checksum is wrong keeps what decoded; junk stays rejected."""
+    bad_crc = bytearray(gzip.compress(RSS))
+    bad_crc[-8] ^= 0xFF  # the CRC32 of the trailer
+    server.script("/plain-gzip.xml", Reply(200, RSS, {"Content-Encoding": "gzip"}))
+    server.script("/plain-deflate.xml", Reply(200, RSS, {"Content-Encoding": "deflate"}))
+    server.script("/bad-crc.xml", Reply(200, bytes(bad_crc), {"Content-Encoding": "gzip"}))
+    server.script("/junk.xml", Reply(200, b"\x1f\x8b no feed", {"Content-Encoding": "gzip"}))
+    fetcher, _ = _fetcher()
+    for path, says in [("/plain-gzip.xml", "body is not gzip"),
+                       ("/plain-deflate.xml", "body is not deflate"),
+                       ("/bad-crc.xml", "gzip body damaged (Error -3 while decompressing "
+                                        "data: incorrect data check)")]:
+        url = server.url(path)
+        batch = read_source(Source(id="wire", kind="feed", urls=(url,)), SETTINGS,
+                            fetcher=fetcher)
+        assert batch.status == "degraded", path
+        assert batch.parsed["title"].to_list() == ["Patriot batteries shot down drones",
+                                                   "Allies agree 5% of GDP target"]
+        assert f"{url}: degraded: {says}" in batch.message
+    url = server.url("/junk.xml")
+    junk = read_source(Source(id="junk", kind="feed", urls=(url,)), SETTINGS, fetcher=fetcher)
+    assert junk.status == "failed" and junk.parsed.height == 0
+    assert f"{url}: degraded: body is not gzip as its Content-Encoding says" in junk.message
+    assert "not a parseable feed" in junk.message
