@@ -17,7 +17,9 @@ conjunctions such as "while" or "but"):
 
 * ``actor``: whose spending it is — the subject of the clause (after "said"/"told" the
   reported subject, after "urged"/"called on" the one urged), else the subject of the
-  sentence, else of the sentences before, else of the title. Countries are also named by
+  sentence, else of the sentences before, else of the title, else the country the article
+  so far is clearly about. A country named as the threat ("the rise of China", "Iran's
+  nuclear threat", "facing an aggressive Russia") is never the actor. Countries are also named by
   their capital ("Ottawa"), an adjective before an institution ("the Cypriot president")
   or a leader ("Sunak"); NATO, its members and "allies" are ``NATO``.
 * ``target_year``: the year the level is for, in the clause ("by 2035", "in 2028", "this
@@ -37,6 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 import polars as pl
 
@@ -270,6 +273,20 @@ _MODIFIER = re.compile(rf"^(?:['’]s\s+{_MODIFIED}|\s+{_MODIFIED}(?!\s+(?:to|th
                        re.IGNORECASE)
 # "the UK's NATO allies", "Ukraine's allies": the possessor is not the spender.
 _POSSESSED_GROUP = re.compile(r"^['’]s\s+(?:nato\s+)?(?:allies|partners)\b", re.IGNORECASE)
+# "the rise of China", "in response to the threat from Russia", "Iran's nuclear threat",
+# "China's growing assertiveness": a country named as the threat, not as the one spending.
+_THREAT_NOUNS = (r"(?:threats?|aggression|invasion|war(?!\s+(?:budgets?|spending|chest|economy|"
+                 r"effort|machine))|attacks?|expansionism|assertiveness|menace|danger|build-?up|"
+                 r"belligerence|provocations?|incursions?|ambitions)")
+_THREAT_BEFORE = re.compile(
+    rf"\b(?:(?:rise|{_THREAT_NOUNS})\s+(?:posed\s+)?(?:of|from|by)|in\s+(?:the\s+)?(?:face|light)\s+of|"
+    r"in\s+response\s+to|deter(?:s|red|ring|rence\s+of)?|(?:to\s+)?(?:counter|confront|contain)|"
+    r"fears?\s+(?:of|over|about)|wary\s+of|threatened\s+by|faced\s+with|facing|"
+    r"(?:attacked|invaded)\s+by)\s+(?:(?:the|an?|a\s+resurgent|an\s+assertive|an\s+aggressive)\s+)?$",
+    re.IGNORECASE)
+_THREAT_AFTER = re.compile(  # "China's rise", not "Japan's rise to 2%"
+    rf"^(?:['’]s)?\s+(?:[\w-]+\s+){{0,2}}?(?:rise(?!\s+(?:in|to|of|by)\b)|{_THREAT_NOUNS})\b",
+    re.IGNORECASE)
 _MEMBERS = re.compile(r"\b(?:member\s+(?:countries|states|nations)|members)\b", re.IGNORECASE)
 _NATO_WORDS = re.compile(r"\b(?:nato|alliance|allies)\b", re.IGNORECASE)
 _EU_WORDS = re.compile(r"\b(?:european\s+union|(?-i:EU))\b", re.IGNORECASE)
@@ -376,6 +393,7 @@ class _Mention:
     name: str
     after_preposition: bool  # "in Ukraine", "by NATO": not the subject of its clause
     modifier: bool  # "a NATO target": whose goal, not who spends
+    threat: bool = False  # "the rise of China": the threat, never the one who spends
 
 
 def _mentions(text: str, *, context: str = "") -> list[_Mention]:
@@ -387,10 +405,11 @@ def _mentions(text: str, *, context: str = "") -> list[_Mention]:
         if any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
-        before = text[:start]
+        before, after = text[:start], text[end:]
         found.append(_Mention(start, end, name,
                               bool(_PREPOSITION.search(before) and not _OWNER.search(before)),
-                              bool(_MODIFIER.match(text[end:]))))
+                              bool(_MODIFIER.match(after)),
+                              bool(_THREAT_BEFORE.search(before) or _THREAT_AFTER.match(after))))
 
     for name, rx in _ACTOR_ALTERNATIVES:
         for m in rx.finditer(text):
@@ -411,7 +430,7 @@ def _mentions(text: str, *, context: str = "") -> list[_Mention]:
 def _first(mentions: list[_Mention], *, lo: int = 0, hi: int | None = None,
            free_only: bool = True) -> str | None:
     for m in mentions:
-        if m.start >= lo and (hi is None or m.end <= hi) and not (
+        if m.start >= lo and (hi is None or m.end <= hi) and not m.threat and not (
                 free_only and (m.after_preposition or m.modifier)):
             return m.name
     return None
@@ -619,8 +638,8 @@ def _actor_of(sentence: str, spans: list[tuple[int, int]], ci: int, pos: int, en
     if actor is None and ci > 0:
         actor = _first(mentions, hi=c_start)
     if actor is None:  # "Nato's 2% target is a floor": no one else, so whose goal it is
-        actor = next((m.name for m in mentions if c_start <= m.start < pos and m.modifier),
-                     None)
+        actor = next((m.name for m in mentions
+                      if c_start <= m.start < pos and m.modifier and not m.threat), None)
     if actor is None and ci == 0 and len(spans) > 1 and not _ATTRIBUTION.search(
             sentence[slice(*spans[1])]):  # "At 2.4% of GDP, Poland's budget is ..."
         actor = _first(mentions, lo=spans[1][0], hi=spans[1][1])
@@ -662,15 +681,36 @@ def _year_of(sentence: str, spans: list[tuple[int, int]], ci: int, levels: list[
     return before[-1] if before else None
 
 
+@lru_cache(maxsize=4096)  # each claim sentence of an article reads the same sentences again
+def _free_names(text: str) -> tuple[str, ...]:
+    return tuple(m.name for m in _mentions(text)
+                 if not (m.threat or m.after_preposition or m.modifier))
+
+
+def _article_actor(sentences: list[str]) -> str | None:
+    """The country ``sentences`` are about, if one clearly is: named (not as a threat,
+    after a preposition or as a goal's owner) at least twice and more often than any other."""
+    counts: dict[str, int] = {}
+    for text in sentences:
+        for name in _free_names(text):
+            counts[name] = counts.get(name, 0) + 1
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or ranked[0] < 2 or (len(ranked) > 1 and ranked[1] * 2 > ranked[0]):
+        return None
+    return next(name for name, n in counts.items() if n == ranked[0])
+
+
 def sentence_claims(sentence: str, *, published: date | None = None,
                     context: str = "", previous: tuple[str, ...] = (),
-                    title: str = "") -> list[tuple[float, int | None, str | None, str]]:
+                    title: str = "", earlier: tuple[str, ...] = ()
+                    ) -> list[tuple[float, int | None, str | None, str]]:
     """Spending levels stated in one sentence: ``(value, target_year, actor, kind)`` each.
 
     ``context`` (the title and the sentences around it) lets a sentence without a defence
     word of its own count when it is about defence; ``previous`` (the sentences before it,
-    nearest last) and ``title`` name the actor when the sentence does not; ``published``
-    resolves relative years."""
+    nearest last) and ``title`` name the actor when the sentence does not, else the
+    country ``earlier`` (the article before it) is clearly about ("he said" after a
+    paragraph about London's plans); ``published`` resolves relative years."""
     levels = _levels(sentence, in_context=bool(_DEFENCE_CONTEXT.search(context)))
     if not levels:
         return []
@@ -678,6 +718,7 @@ def sentence_claims(sentence: str, *, published: date | None = None,
     mentions = _mentions(sentence, context=context)
     around = [_mentions(text, context=context) for text in (*reversed(previous), title) if text]
     out: list[tuple[float, int | None, str | None, str]] = []
+    fallback: list[str | None] = []  # computed once, when first needed
     for n, lv in enumerate(levels):
         m = lv.match
         first = levels[lv.range_start].match
@@ -698,11 +739,15 @@ def sentence_claims(sentence: str, *, published: date | None = None,
         kind = _kind(head, tail, attached_goal=attached, range_from=range_from, year=year,
                      published=published, before=sentence[:first.start()])
         actor = _actor_of(sentence, spans, ci, first.start(), m.end(), mentions, around)
+        if actor is None and earlier:
+            if not fallback:
+                fallback.append(_article_actor(list(earlier)))
+            actor = fallback[0]
         if lv.follow_on and out:  # "... and a further 1.5%": the first level's, unless told
             between = sentence[levels[n - 1].evidence_end:m.start()]
             prev_value, prev_year, prev_actor, prev_kind = out[-1]
             own = [x for x in mentions if levels[n - 1].evidence_end <= x.start < m.start()
-                   and not (x.after_preposition or x.modifier)]
+                   and not (x.after_preposition or x.modifier or x.threat)]
             actor = own[0].name if own else prev_actor
             if not any(rx.search(between) for _, rx in _CUES):  # one verb for both
                 kind = prev_kind
@@ -729,7 +774,8 @@ def article_claims(title: str, text: str, published: date | datetime | None = No
                             *sentences[i + 1:i + 1 + CONTEXT_AFTER]])
         previous = tuple(sentences[max(0, i - CONTEXT_BEFORE):i])
         for value, year, actor, kind in sentence_claims(
-                sentence, published=day, context=context, previous=previous, title=title):
+                sentence, published=day, context=context, previous=previous, title=title,
+                earlier=tuple(sentences[:i])):
             out.append(Claim(value, year, actor, kind, sentence[:500]))
     return out
 

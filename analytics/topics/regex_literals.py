@@ -117,8 +117,8 @@ def relaxed_regex(regex: str, gaps_min: int = _GAPS_MIN) -> str | None:
             segments: list[list] = [[]]
             for item in items:
                 if _is_gap(item):
-                    lo_hi = item[1][1]
-                    gaps[0] += _UNBOUNDED_GAP if lo_hi == _sre.MAXREPEAT else lo_hi
+                    lo_hi = item[1][1]  # an optional stretch (1) spans a sentence
+                    gaps[0] += _UNBOUNDED_GAP if lo_hi in (_sre.MAXREPEAT, 1) else lo_hi
                     segments.append([])
                 else:
                     segments[-1].append(item)
@@ -155,6 +155,11 @@ def _is_gap(item) -> bool:
         return False
     lo, hi, sub = arg
     sub = list(sub)
+    if hi == 1:
+        # An optional stretch that holds a gap is a gap: the span of an AND rule,
+        # ``(?:[^.!?\n]|[.!?]\S)*?`` wrapped in ``(?:...)?``. Without this, an AND rule's
+        # pre-check is the whole rule, as slow as the rule itself.
+        return lo == 0 and any(_is_gap(x) for x in sub)
     single = len(sub) == 1 and sub[0][0] in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN)
     return not single and hi > 1
 

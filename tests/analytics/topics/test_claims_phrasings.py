@@ -232,6 +232,43 @@ POSITIVES = [
     ("Norway's new defence plan",
      "Oslo said on Friday it would double its budget. It will reach 3% of GDP by 2036.",
      None, [(3.0, 2036, "Norway", "pledge")]),
+    # --- actors: the country that spends, not a country named as the threat -------------
+    ("Opposition says the review falls short",
+     "Downing Street unveiled extra money for the forces. Britain will buy more shells, the UK "
+     "defence secretary said. A Tory MP cited Russian aggression and the rise of China. We are "
+     "still on a peacetime budget, he said, calling for a quick move to 3% of GDP.", None,
+     [(3.0, None, "United Kingdom", "target")]),
+    # the speaker's country: the one the article is about, when the sentences before are silent
+    ("Defence review criticised",
+     "Downing Street set out the review on Monday. Britain will buy more shells, Whitehall "
+     "said. The UK has sent tanks to Ukraine. An opposition MP spoke next. He cited the rise "
+     "of China. We are on a peacetime budget, he said, calling for 2.5% of GDP.", None,
+     [(2.5, None, "United Kingdom", "target")]),
+    ("", "China's growing assertiveness is why Australia will spend 2.3% of GDP on defence.",
+     None, [(2.3, None, "Australia", "pledge")]),
+    ("", "Iran's nuclear threat has led Israel to spend 5% of GDP on its military.", None,
+     [(5.0, None, "Israel", "current")]),
+    ("", "Russia's invasion pushed Lithuania to commit 3% of GDP to defence.", None,
+     [(3.0, None, "Lithuania", "target")]),
+    ("", "Turkey's war on Kurdish militants aside, Ankara spends 1.5% of GDP on defence.", None,
+     [(1.5, None, "Türkiye", "current")]),
+    # the spender is still the spender next to threat words of its own
+    ("", "Russia, at war for a second year, spends 6% of GDP on its army.", None,
+     [(6.0, None, "Russia", "current")]),
+    ("", "Japan's rise to 2% of GDP will make it a top military spender.", None,
+     [(2.0, None, "Japan", "current")]),
+    # only the threat is named: no actor rather than the wrong one
+    ("", "Citing the rise of China, the minister called for defence spending of 3% of GDP.", None,
+     [(3.0, None, None, "target")]),
+    ("Defence chiefs warn",
+     "Facing an aggressive Russia, the country must spend 2.5% of GDP on its army.", None,
+     [(2.5, None, None, "target")]),
+    ("", "Wary of Russia, the government will spend 2.5% of GDP on defence.", None,
+     [(2.5, None, None, "pledge")]),
+    # an article about two countries equally does not tell whose the claim is
+    ("", "France and Germany met on Monday. Paris and Berlin agreed on tanks. Officials spoke "
+         "later. The talks ran long. We need more, he said, calling for defence spending of 2% of GDP.",
+     None, [(2.0, None, None, "target")]),
 ]
 
 NEGATIVES = [

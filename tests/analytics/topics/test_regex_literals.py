@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analytics.contracts.taxonomy import load_taxonomy, parse_taxonomy
+from analytics.contracts.cue_rules import compile_rule
+from analytics.contracts.taxonomy import load_taxonomy, parse_taxonomy, phrase_regex
 from analytics.topics.regex_literals import (
     precheck_regex,
     prefilter_words,
@@ -116,6 +117,21 @@ def test_relaxed_regex_matches_wherever_the_regex_does(source):
 )
 def test_relaxed_regex_keeps_the_most_selective_run(regex, relaxed):
     assert relaxed_regex(regex, gaps_min=1) == relaxed
+
+
+def test_an_and_rules_pre_check_keeps_one_side_not_the_sentence():
+    """The sentence span of ``A AND B`` is a gap: the pre-check is one side, not the whole
+    (slow) rule, and still matches wherever the rule does."""
+    rx = compile_rule('("military aid" | "defence support") AND (Ukraine | Kyiv | our)', phrase_regex)
+    relaxed = relaxed_regex(rx, gaps_min=1)
+    # one side only (before, both sides and the span between them, as slow as the rule)
+    assert relaxed is not None and "military" in relaxed and "kyiv" not in relaxed
+    texts = ["Military aid, he said, goes to Ukraine.", "our state needs defence support",
+             "military aid. Ukraine", "Kyiv", "defence support for our country"]
+    hits = [pl.select(pl.lit(t).str.contains(rf"(?i){rx}")).item() for t in texts]
+    pre = [pl.select(pl.lit(t).str.contains(rf"(?i){relaxed}")).item() for t in texts]
+    assert hits == [True, True, False, False, True]
+    assert all(p for p, h in zip(pre, hits, strict=True) if h)
 
 
 @pytest.mark.parametrize(
