@@ -1,7 +1,8 @@
 """The taxonomy file: topics, their phrases and patterns, parsed into typed objects.
 
-A taxonomy is TOML with an optional ``[meta]`` table (``name``, ``version``) and one
-``[[topic]]`` table per topic; any other key is an error naming its line::
+A taxonomy is TOML with an optional ``[meta]`` table (``name``, ``version``,
+``alert_quiet_days``) and one ``[[topic]]`` table per topic; any other key is an error
+naming its line::
 
     [[topic]]
     id = "air_missile_defense"          # lowercase letters, digits, underscores
@@ -16,6 +17,8 @@ A taxonomy is TOML with an optional ``[meta]`` table (``name``, ``version``) and
                                          # article whose document contains one of these
     rules = ['negotiat* NEAR/6 (war | peace)']  # optional cue rules (see cue_rules)
     # 'talks NOT (trade | tariff*)': "talks" counts; a sentence with both is blanked
+    alert = "burst"   # optional: "burst", "watch" (a day to watch too) or "off";
+                      # unset: the default of analytics/alerts/rules.py (docs/alerts.md)
 
 Phrases match case-insensitively on word boundaries; a space also matches a hyphen
 ("air defence" finds "air-defence"), the last word may take a plural ending, British
@@ -47,11 +50,13 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # non-ASCII letter therefore also matches inside a word.
 WORD_BOUNDARY = r"(?-u:\b)"
 _TOP_KEYS = ("meta", "topic")
-_META_KEYS = {"name": (str, "a string"), "version": (int, "a whole number")}
+_META_KEYS = {"name": (str, "a string"), "version": (int, "a whole number"),
+              "alert_quiet_days": (int, "a whole number of days, 0 or more")}
 _TOPIC_KEYS = {
     "id", "label", "description", "group", "phrases", "patterns", "exclude", "exclude_articles",
-    "rules",
+    "rules", "alert",
 }
+ALERT_MODES = ("burst", "watch", "off")  # what of a topic's bursts alerts (docs/alerts.md)
 # British spelling -> regex matching both spellings; applied per word.
 _SPELLINGS = {
     "defence": "defen[cs]e",
@@ -84,6 +89,9 @@ class Topic:
     exclude: tuple[str, ...] = ()
     exclude_articles: tuple[str, ...] = ()  # phrases: the topic does not count in their article
     rules: tuple[str, ...] = ()  # cue rules as written (cue_rules); compiled in ``cues``
+    # One of ALERT_MODES, or "" for the default (analytics.alerts.rules). Out of repr: the
+    # tagger's fingerprint hashes repr(topics), and an alert setting changes no match.
+    alert: str = field(default="", repr=False, compare=False)
 
     @property
     def all_phrases(self) -> tuple[str, ...]:
@@ -145,6 +153,7 @@ class Taxonomy:
     topics: tuple[Topic, ...]
     path: str = "<memory>"
     name: str = "taxonomy"
+    alert_quiet_days: int | None = None  # [meta]; None: the default (analytics.alerts.rules)
 
     @property
     def ids(self) -> list[str]:
@@ -271,6 +280,11 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
                                     f"invalid regex {p!r}: {err}")
         exclude, exclude_articles = (_phrase_list(raw, key, where)
                                      for key in ("exclude", "exclude_articles"))
+        alert = raw.get("alert", "")
+        if "alert" in raw and alert not in ALERT_MODES:
+            raise TaxonomyError(f"{where('alert')}: expected one of "
+                                f"{', '.join(map(repr, ALERT_MODES))}, got {alert!r}"
+                                f"{did_you_mean(str(alert), ALERT_MODES)}")
         topic = Topic(
             id=tid,
             label=label.strip(),
@@ -281,6 +295,7 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
             exclude=tuple(exclude),
             exclude_articles=tuple(exclude_articles),
             rules=tuple(rules),
+            alert=alert,
         )
         err = check_regex(topic.regex)
         if err:
@@ -293,7 +308,8 @@ def parse_taxonomy(text: str, path: str = "<memory>") -> Taxonomy:
                 raise TaxonomyError(f"{where(key)}: phrases do not compile: {err}")
         topics.append(topic)
     meta = data.get("meta", {})
-    return Taxonomy(topics=tuple(topics), path=path, name=str(meta.get("name", Path(path).stem)))
+    return Taxonomy(topics=tuple(topics), path=path, name=str(meta.get("name", Path(path).stem)),
+                    alert_quiet_days=meta.get("alert_quiet_days"))
 
 
 def _failing_cue(topic: Topic) -> str:
@@ -328,7 +344,8 @@ def _check_meta(data: dict, text: str, path: str) -> None:
                                     f"(the keys: {', '.join(_META_KEYS)})")
             continue
         kind, what = _META_KEYS[key]
-        if not isinstance(value, kind) or isinstance(value, bool):
+        if (not isinstance(value, kind) or isinstance(value, bool)
+                or (key == "alert_quiet_days" and isinstance(value, int) and value < 0)):
             raise TaxonomyError(f"{where}: expected {what}, got {value!r}")
 
 

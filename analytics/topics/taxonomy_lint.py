@@ -1,5 +1,5 @@
 """Lint a taxonomy: overlapping phrases, phrases that match nothing, confusable characters,
-patterns that slow a topic down.
+patterns that slow a topic down, alert rules that alert never or every day.
 
 Errors that make a taxonomy unusable (bad TOML, duplicate ids, empty phrase lists,
 invalid regexes) are raised by ``parse_taxonomy`` already; this module finds what is
@@ -17,7 +17,7 @@ import polars as pl
 
 from analytics.contracts.cue_rules import compile_rule
 from analytics.contracts.taxonomy import WORD_BOUNDARY, Taxonomy, parse_taxonomy, phrase_regex
-from analytics.contracts.toml_lines import line_of, value_line
+from analytics.contracts.toml_lines import line_of, table_line, value_line
 from analytics.topics.tagging import document
 
 
@@ -145,13 +145,31 @@ def slow_patterns(taxonomy: Taxonomy, text: str) -> list[Finding]:
     return findings
 
 
+def alert_settings(taxonomy: Taxonomy, text: str) -> list[Finding]:
+    """Alert rules (docs/alerts.md) that are legal but probably unintended: every topic
+    ``alert = "off"`` (nothing ever alerts on a burst) and ``alert_quiet_days = 0`` (a
+    burst alerts again on each day it lasts). The defaults of unset topics are not
+    checked here: they live with the alerts (``analytics.alerts.rules``), not in the file."""
+    findings = []
+    modes = [t.alert for t in taxonomy.topics]
+    if modes and all(m == "off" for m in modes):
+        findings.append(Finding(
+            "warning", taxonomy.path, line_of(text, "topic", 0, "alert"), taxonomy.ids[0],
+            'every topic has alert = "off": no burst will ever send an alert'))
+    if taxonomy.alert_quiet_days == 0:
+        findings.append(Finding(
+            "info", taxonomy.path, table_line(text, "meta", "alert_quiet_days") or 1, "(meta)",
+            "alert_quiet_days = 0: a topic alerts again on every day its burst lasts"))
+    return findings
+
+
 def lint_taxonomy(text: str, path: str | Path,
                   articles: pl.DataFrame | None = None) -> list[Finding]:
     """All findings for the taxonomy ``text`` read from ``path`` (named in each finding);
     raises ``TaxonomyError`` if it is invalid."""
     taxonomy = parse_taxonomy(text, str(path))
     findings = (overlapping_phrases(taxonomy, text) + confusable_phrases(taxonomy, text)
-                + slow_patterns(taxonomy, text))
+                + slow_patterns(taxonomy, text) + alert_settings(taxonomy, text))
     if articles is not None:
         findings += unmatched_phrases(taxonomy, text, articles)
     return findings
