@@ -17,6 +17,7 @@ from analytics.contracts.sources_config import SourcesError, load_sources
 from analytics.contracts.taxonomy import TaxonomyError, load_taxonomy
 from analytics.store.backends import is_url
 from flows import defaults
+from flows.alerts_cli import alerts_app
 
 # -h as well as --help, on every command (subcommands inherit the group's setting).
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -273,6 +274,8 @@ reports_app = typer.Typer(help="Serve the reports.", no_args_is_help=True,
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(sources_app, name="sources")
 app.add_typer(reports_app, name="reports")
+app.add_typer(alerts_app, name="alerts")
+app.command("export")(__import__("flows.export", fromlist=["export_command"]).export_command)
 
 
 @reports_app.command("serve")

@@ -4,6 +4,13 @@
 ``topic-report/daily-0600-utc`` (named from its schedule, ``deployment_name``) with the
 Prefect API (``PREFECT_API_URL``: a running ``prefect server start``) and runs its
 scheduled runs here until stopped. ``prefect.yaml`` deploys the same to a work pool.
+
+What stays warm: this process (its API client, the registered deployment, the poll for due
+runs). Prefect 3's runner starts each run in a new process (``run_flow_in_subprocess``,
+``multiprocessing`` spawn; fork deadlocks its engine), which imports the flow again: so
+``flows.topic_report`` imports little (about a second, mostly Prefect) and each stage
+imports what it needs when it runs. A work pool's process worker does the same with
+``python -m prefect.engine``.
 """
 
 from __future__ import annotations

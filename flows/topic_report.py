@@ -7,9 +7,11 @@ hashing a DataFrame is slow and breaks cache keys.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from prefect import Flow, flow, get_run_logger, task, unmapped
@@ -22,19 +24,21 @@ from analytics.contracts import schema
 from analytics.contracts.run_summary import RunSummary, run_summary
 from analytics.contracts.sources_config import Settings, Source, SourcesConfig, load_sources
 from analytics.contracts.taxonomy import Taxonomy, load_taxonomy
-from analytics.ingest.pipeline import IngestResult, ingest, read_prepared
 from analytics.report.formatting import plural
-from analytics.report.writer import ReportFiles, write_report
 from analytics.sources.batch import SourceBatch
 from analytics.store.articles import ArticleStore
 from analytics.store.derived import DerivedStore
-from analytics.themes.clustering import theme_trends
-from analytics.themes.fits import themes_for_run
-from analytics.themes.history import StableThemes
-from analytics.trends.tables import trend_tables
 from flows import defaults
-from flows.artifacts import publish_artifacts
 from flows.defaults import Themes
+
+# Each stage imports its modules when it runs (sources and ingest, trends, themes with
+# scikit-learn, the report writer with matplotlib): importing the flow costs little, so
+# a CLI command or a served run's process starts quickly. Flow signatures keep real
+# imports, since Prefect resolves their annotations to validate parameters.
+if TYPE_CHECKING:
+    from analytics.ingest.pipeline import IngestResult
+    from analytics.report.writer import ReportFiles
+    from analytics.themes.history import StableThemes
 
 # A URL source that failed transiently is read again by the task, after the fetcher's own
 # quick retries (seconds apart) are spent: these delays outlast a restart or a short outage.
@@ -93,10 +97,10 @@ def source_failures(summary: RunSummary) -> str:
 
 def _dask_worker() -> str | None:
     """The name of the Dask worker running the current task, None when not on one."""
-    try:
-        from distributed import get_worker
-    except ImportError:  # the dask extra is not installed
+    if "distributed" not in sys.modules:  # a worker has it loaded; importing it costs 0.5 s
         return None
+    from distributed import get_worker
+
     try:
         return str(get_worker().name)
     except ValueError:  # not inside a Dask worker
@@ -131,6 +135,8 @@ def read_source_task(source: Source, settings: Settings, validators: dict,
     (``read_prepared``). A transient failure raises ``TransientSourceError`` while task
     retries remain (only this source is read again); after the last one the failed batch
     is returned, so the report still comes out and names the failing source."""
+    from analytics.ingest.pipeline import read_prepared
+
     batch = read_prepared(source, settings, run_date=run_date, validators=validators)
     log = get_run_logger()
     level = log.warning if batch.status != "ok" else log.info
@@ -151,6 +157,8 @@ def read_source_task(source: Source, settings: Settings, validators: dict,
 def ingest_task(
     batches: list[SourceBatch], data_dir: str, run_date: date, settings: Settings
 ) -> IngestResult:
+    from analytics.ingest.pipeline import ingest
+
     result = ingest(batches, ArticleStore(data_dir), run_date=run_date, settings=settings)
     get_run_logger().info(
         "ingest: %d rows read, %d new (%d near duplicates), %d duplicates, %d quarantined",
@@ -227,6 +235,8 @@ def tag_partitions_flow(months: list[str], data_dir: str, taxonomy: Taxonomy) ->
 @task(cache_policy=NO_CACHE, task_run_name="trends")
 def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
                 topic_ids: list[str]) -> dict[str, pl.DataFrame]:
+    from analytics.trends.tables import trend_tables
+
     tables = trend_tables(articles, mentions, topic_ids)
     get_run_logger().info("trends: %d emerging topics, %d burst days",
                           tables["emerging_topics"]["emerging"].sum(),
@@ -237,6 +247,8 @@ def trends_task(articles: pl.DataFrame, mentions: pl.DataFrame,
 @task(cache_policy=NO_CACHE, task_run_name="themes")
 def themes_task(n_themes: Themes, random_state: int, data_dir: str, run_date: date,
                 refit_days: int) -> StableThemes:
+    from analytics.themes.fits import themes_for_run
+
     run = themes_for_run(ArticleStore(data_dir), run_date, n_themes=n_themes,
                          random_state=random_state, refit_days=refit_days)
     result = run.stable.result
@@ -254,6 +266,8 @@ def themes_task(n_themes: Themes, random_state: int, data_dir: str, run_date: da
 
 @task(cache_policy=NO_CACHE, task_run_name="theme-trends")
 def theme_trends_task(article_themes: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    from analytics.themes.clustering import theme_trends
+
     return theme_trends(article_themes, articles, period="week")
 
 
@@ -261,6 +275,8 @@ def theme_trends_task(article_themes: pl.DataFrame, articles: pl.DataFrame) -> p
 def report_task(
     out_dir: str, tables: dict[str, pl.DataFrame], labels: dict[str, str], summary: RunSummary
 ) -> ReportFiles:
+    from analytics.report.writer import write_report
+
     files = write_report(Path(out_dir), tables=tables, topic_labels=labels, summary=summary)
     get_run_logger().info("report: %s", files.pdf)
     return files
@@ -268,6 +284,8 @@ def report_task(
 
 @task(cache_policy=NO_CACHE, task_run_name="publish-artifacts")
 def publish_task(summary: RunSummary, files: ReportFiles, reports_url: str | None) -> None:
+    from flows.artifacts import publish_artifacts
+
     publish_artifacts(summary, files, reports_url=reports_url)
 
 
@@ -342,8 +360,12 @@ def topic_report(
         "theme_trends": theme_trends_task(fitted.article_themes, articles),
         "quarantine": ingested.quarantine,
     }
+    from flows.alerts import plan_alerts_task, send_alerts_task  # docs/alerts.md
+
+    alerts, summary = plan_alerts_task(data_dir, summary, tables, tax)
     files = report_task(str(Path(reports_dir) / day.isoformat()), tables, tax.labels(), summary)
     publish_task(summary, files, reports_url or defaults.reports_url())
+    send_alerts_task(alerts, data_dir)
     result = replace(summary, parameters={**params, "report": str(files.pdf)})
     failures = source_failures(summary)
     if failures:

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from analytics.contracts import schema
-from analytics.themes.boilerplate import find_boilerplate, no_boilerplate, strip_boilerplate
-from analytics.themes.labels import make_label
-from analytics.themes.model import NotEnoughData, ThemeModel, match_term_sets
+
+# The model, the boilerplate finder and the labels (scikit-learn, its stop words) load
+# when a fit or a placement runs: theme trends, matching and the theme charts do without.
+if TYPE_CHECKING:
+    from analytics.themes.model import ThemeModel
 
 OUTLIER = -1
 _PERIODS = {"day": "1d", "week": "1w", "month": "1mo"}
+
+
+def _no_boilerplate() -> pl.DataFrame:
+    from analytics.themes.boilerplate import no_boilerplate
+
+    return no_boilerplate()
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class ThemeResult:
     theme_ids: tuple[int, ...] = ()
     projection: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
                                                             compare=False)
-    boilerplate: pl.DataFrame = field(default_factory=no_boilerplate, repr=False,
+    boilerplate: pl.DataFrame = field(default_factory=_no_boilerplate, repr=False,
                                       compare=False)
 
 
@@ -65,6 +74,10 @@ def fit_themes(articles: pl.DataFrame, *, n_themes: int | str = "auto", random_s
     each theme's median member similarity. A corpus too small or uniform to split gives
     empty frames and the reason in ``status``.
     """
+    from analytics.themes.boilerplate import find_boilerplate, no_boilerplate, strip_boilerplate
+    from analytics.themes.labels import make_label
+    from analytics.themes.model import NotEnoughData, ThemeModel
+
     canonical = _canonical(articles)
     texts, sources = _texts(canonical), _sources(canonical)
     furniture = find_boilerplate(sources, texts) if boilerplate else no_boilerplate()
@@ -141,6 +154,8 @@ def extend_themes(result: ThemeResult, articles: pl.DataFrame, *,
     placed into its themes, as the fit placed its own: main theme or outlier, other themes
     above ``secondary_ratio``, a point on the same map. Themes keep their ids, labels and
     top terms; sizes and the outlier share count every article."""
+    from analytics.themes.boilerplate import strip_boilerplate
+
     if result.model is None:
         raise ValueError("extend_themes needs a fitted result (its model is missing)")
     seen = result.article_themes.select("article_id").unique()
@@ -270,6 +285,8 @@ def match_themes(previous: pl.DataFrame, current: pl.DataFrame, *,
     at ``min_jaccard`` or above (0.2 is about 3 shared of 10 terms). Unmatched current
     themes get fresh ids above every previous id; unmatched previous themes are vanished.
     """
+    from analytics.themes.model import match_term_sets
+
     prev_terms = previous.get_column("top_terms").to_list()
     cur_terms = current.get_column("top_terms").to_list()
     pairs, jac = match_term_sets(cur_terms, prev_terms)

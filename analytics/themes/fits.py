@@ -42,7 +42,6 @@ from analytics.store.articles import ArticleStore
 from analytics.store.backends import open_storage
 from analytics.themes.clustering import ThemeResult, extend_themes, fit_themes
 from analytics.themes.history import StableThemes, stabilise
-from analytics.themes.model import ThemeModel
 
 # Of model.npz + model.json + the tables; any other means refit. 2: the fit strips each
 # source's furniture (boilerplate.parquet) before fitting, so a fit of 1 is refitted.
@@ -179,6 +178,8 @@ def _state(result: ThemeResult) -> tuple[dict[str, np.ndarray], dict]:
 
 def _result_state(arrays: dict[str, np.ndarray], meta: dict) -> dict:
     """The inverse of ``_state``: ValueError (or KeyError, ...) if the parts do not fit."""
+    from analytics.themes.model import ThemeModel  # scikit-learn: only when a fit is read
+
     model = ThemeModel.from_state(arrays, meta["model"])
     columns = tuple(int(c) for c in meta["columns"])
     theme_ids = tuple(int(t) for t in meta["theme_ids"])

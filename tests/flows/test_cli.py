@@ -244,3 +244,42 @@ def test_taxonomy_check_prints_the_regex_engines_message(tmp_path):
     assert (f"error: {tax}:7: topic drones, key 'patterns': invalid regex '(?P<n>\\\\d+ uav': "
             "regex parse error:\n    (?P<n>\\d+ uav\n    ^\nerror: unclosed group\n"
             ) in result.output, result.output
+
+
+# What a light command or the flow's import must not load: each costs 0.3-1.5 s at start.
+HEAVY = {"matplotlib", "sklearn", "scipy", "prefect_dask", "distributed"}
+
+
+def _imported(args: list[str], cwd: Path) -> set[str]:
+    """Top-level packages the real command ``args`` imported, run in its own process as a
+    user runs it (``PYTHONPROFILEIMPORTTIME`` lists every import on stderr)."""
+    import os
+    import re
+    import subprocess
+
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", proc.stderr, re.M)
+    assert "polars" in names, proc.stderr[-500:]  # the listing was read
+    return {n.split(".")[0] for n in names}
+
+
+def test_light_commands_import_no_plotting_learning_or_prefect(tmp_path):
+    import sys
+
+    cli = str(Path(sys.executable).parent / "topicwatch")
+    for args in (["--help"], ["run", "--help"], ["sources", "check", str(REPO / "seeds")],
+                 ["taxonomy", "check", str(REPO / "seeds" / "taxonomy.toml")]):
+        loaded = _imported([cli, *args], tmp_path)
+        assert not loaded & (HEAVY | {"prefect"}), (args, sorted(loaded & (HEAVY | {"prefect"})))
+
+
+def test_the_flow_imports_each_stage_when_it_runs(tmp_path):
+    """Importing the flow (a served run's process does it first) loads Prefect, but not
+    the plotting, the theme model or Dask: the stages import them when they run."""
+    import sys
+
+    loaded = _imported([sys.executable, "-c", "import flows.topic_report, flows.serve"],
+                       tmp_path)
+    assert "prefect" in loaded and not loaded & HEAVY, sorted(loaded & HEAVY)

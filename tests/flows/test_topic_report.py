@@ -45,6 +45,17 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _exported(data_dir: str | Path, themes: str = "auto",
+              folder: Path | None = None) -> dict[str, pl.DataFrame]:
+    """The whole-store tables of a run (not in its report folder), by ``topicwatch export``."""
+    from flows.export import export_tables
+
+    out = folder or Path(str(data_dir)).parent / "export"
+    written = export_tables(str(data_dir), out, taxonomy=REPO / "seeds" / "taxonomy.toml",
+                            themes=themes)
+    return {name: pl.read_parquet(path) for name, path in written.items()}
+
+
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory):
     """Two runs of the seed corpus: the first without SOURCE_DATE_EPOCH, the rerun with
@@ -57,6 +68,10 @@ def seed_run(tmp_path_factory):
         kwargs = dict(sources=str(REPO / "seeds"), taxonomy=str(REPO / "seeds" / "taxonomy.toml"),
                       data_dir=str(root / "data"), reports_dir=str(root / "reports"),
                       run_date=RUN_DATE)
+        # scikit-learn sets KMP_* on its first import, which the themes stage does now:
+        # imported first, so the comparison is of what the run itself leaves.
+        import sklearn  # noqa: F401
+
         environ = dict(os.environ)
         first = topic_report(**kwargs)
         environ_after = dict(os.environ)
@@ -78,21 +93,23 @@ def test_writes_report_charts_and_tables(seed_run):
     assert (out / "report.pdf").stat().st_size > 10_000
     for chart in ("topic_totals", "topic_trends", "themes"):
         assert (out / "charts" / f"{chart}.png").exists()
-    for table in ("articles", "topic_mentions", "claims", "topic_trends", "themes",
-                  "article_themes", "quarantine"):
+    for table in ("claims", "topic_trends", "themes", "quarantine"):
         assert (out / "tables" / f"{table}.parquet").exists()
+    for table in ("articles", "topic_mentions", "article_themes"):  # in the store: export
+        assert not (out / "tables" / f"{table}.parquet").exists()
     assert first.rows_read == 1 and first.new_articles == 1 and first.quarantined == 0
 
 
 def test_seed_topics_and_claim(seed_run):
     root, *_ = seed_run
     tables = root / "reports" / RUN_DATE / "tables"
-    mentions = pl.read_parquet(tables / "topic_mentions.parquet")
+    store = _exported(root / "data")
+    mentions = store["topic_mentions"]
     assert set(mentions["topic_id"]) >= SEED_TOPICS
     assert mentions["evidence"].null_count() == 0
     claims = pl.read_parquet(tables / "claims.parquet")
-    assert claims["value"].to_list() == [2.0]
-    articles = pl.read_parquet(tables / "articles.parquet")
+    assert claims["value"].to_list() == [2.0] == store["claims"]["value"].to_list()
+    articles = store["articles"]
     assert articles["published_at"].dt.date().to_list()[0].isoformat() == "2025-06-04"
 
 
@@ -295,8 +312,7 @@ def test_later_run_tags_only_the_partitions_that_changed(tmp_path):
                        "partitions to tag: 1 (2025-05)"]
     assert april.stat().st_mtime_ns == stamp
     assert summary.new_articles == 1 and summary.stored_articles == 3
-    mentions = pl.read_parquet(tmp_path / "reports" / "2025-06-02" / "tables" /
-                               "topic_mentions.parquet")
+    mentions = _exported(data)["topic_mentions"]
     expected = tag_topics(ArticleStore(data).read(), load_taxonomy(kwargs["taxonomy"]))
     assert mentions.equals(expected)
     assert {"long_range_strike", "logistics", "drones"} <= set(mentions["topic_id"])
@@ -322,18 +338,21 @@ def test_runs_between_refits_place_new_articles_into_the_last_fit(tmp_path):
     records = _Records()
     logging.getLogger("prefect").addHandler(records)
     try:
+        placed = {}  # article_themes stay in the store: exported after each run
         topic_report(**kwargs, run_date="2025-06-01")
+        placed["2025-06-01"] = _exported(tmp_path / "data", themes="3")["article_themes"]
         for i, text in enumerate(LATER):
             _md(corpus, f"later{i}", "2025-05-30", text)
         topic_report(**kwargs, run_date="2025-06-02")
+        placed["2025-06-02"] = _exported(tmp_path / "data", themes="3")["article_themes"]
         topic_report(**kwargs, run_date="2025-06-03", themes_refit_days=0)
+        placed["2025-06-03"] = _exported(tmp_path / "data", themes="3")["article_themes"]
     finally:
         logging.getLogger("prefect").removeHandler(records)
 
     def tables(day):
         out = tmp_path / "reports" / day / "tables"
-        return (pl.read_parquet(out / "themes.parquet"),
-                pl.read_parquet(out / "article_themes.parquet"))
+        return pl.read_parquet(out / "themes.parquet"), placed[day]
 
     themes_1, placed_1 = tables("2025-06-01")
     themes_2, placed_2 = tables("2025-06-02")
@@ -367,12 +386,13 @@ def test_store_on_s3_gives_the_tables_of_a_local_store_and_stays_incremental(s3_
     finally:
         logging.getLogger("prefect").removeHandler(records)
 
-    def tables(reports):
+    def tables(reports, data_dir):
         out = tmp_path / reports / "2025-06-01" / "tables"
-        return {name: pl.read_parquet(out / f"{name}.parquet") for name in (
-            "articles", "topic_mentions", "claims", "topic_trends", "themes", "article_themes")}
+        small = {name: pl.read_parquet(out / f"{name}.parquet") for name in (
+            "claims", "topic_trends", "themes")}
+        return {**small, **_exported(data_dir, themes="3", folder=tmp_path / reports / "x")}
 
-    local, remote = tables("local"), tables("s3")
+    local, remote = tables("local", str(tmp_path / "data")), tables("s3", s3_url)
     assert local["articles"].height == len(stories) == first.stored_articles
     assert local["articles"]["published_at"].dt.month().n_unique() == 2
     for name in local:
@@ -382,4 +402,4 @@ def test_store_on_s3_gives_the_tables_of_a_local_store_and_stays_incremental(s3_
     assert second.stored_articles == first.stored_articles  # a rerun stores nothing twice
     assert any(m.startswith("themes: 3 themes of the fit of 2025-06-01") for m in records.messages)
     for name in local:
-        assert_frame_equal(tables("s3-again")[name], local[name], check_exact=True)
+        assert_frame_equal(tables("s3-again", s3_url)[name], local[name], check_exact=True)
