@@ -34,10 +34,10 @@ once before the runs, outside them.
 timer for the run (the real code runs; nothing is replaced): a stage is the union of its
 calls' wall intervals, so the per-source and per-month tasks that run on threads count
 once. "Prefect" is the flow's wall time outside any task function (orchestration, state
-round trips to the server). The report's PNGs are cut in a forked child while the PDF is
-drawn, so inside the flow only the wait for it shows; the report is therefore replayed
-alone on the tables of the last large run (``write_report(parallel=False)``, same
-repetitions) where every part is serial and its own figure.
+round trips to the server). The report writes its tables on a thread while it draws; the
+report is therefore also replayed alone on the tables of the last large run
+(``write_report(parallel=False)``, same repetitions) where every part is serial and its
+own figure. The report beside a baseline checkout, in the same run: ``bench/report_speed.py``.
 
 **Seed run and CLI** (each its own process, a fresh empty folder, as a user runs it):
 ``topicwatch run`` on the one seed article, split by its log's timestamps into start-up
@@ -125,6 +125,8 @@ def instrumented(spans: Spans) -> Iterator[None]:
     import analytics.report.charts as charts_mod
     import analytics.report.claims_table as claims_table
     import analytics.report.facts as facts
+    import analytics.report.markdown as markdown_mod
+    import analytics.report.pages as pages_mod
     import analytics.report.writer as writer
     import analytics.themes.fits as fits
     import analytics.trends.tables as trend_tables
@@ -153,12 +155,14 @@ def instrumented(spans: Spans) -> Iterator[None]:
         (trend_tables, "cooccurrence", "trends: cooccurrence"),
         (trend_tables, "source_shares", "trends: source shares"),
         (trend_tables, "burst_stories", "trends: burst stories"),
-        (writer, "build_pages", "report: pages (facts + layout)"),
+        # The writer imports these when it runs: timed where they are defined.
+        (pages_mod, "build_pages", "report: pages (facts + layout)"),
         (charts_mod, "freeze_layout", "report: freeze layout"),
         (writer, "_write_standalone_charts", "report: PNGs drawn alone"),
+        (writer, "_draw_page_charts", "report: chart pages drawn once, PNGs cut"),
         (writer, "_write_pdf", "report: PDF write"),
         (writer, "_write_tables", "report: tables (on a thread)"),
-        (writer, "summary_markdown", "report: summary.md"),
+        (markdown_mod, "summary_markdown", "report: summary.md"),
         (writer, "topic_totals", "report: topic totals"),
         (claims_table, "latest_levels", "report: claim levels"),
         *[(facts, name, "report: facts") for name in dir(facts)
@@ -272,7 +276,8 @@ ORDER = ["config", "read sources", "ingest", "ingest: store add", "tag", "tag: t
          "trends: counts", "trends: bursts", "trends: emerging", "trends: cooccurrence",
          "trends: source shares", "trends: burst stories", "theme trends", "report",
          "report: facts", "report: pages (facts + layout)", "report: freeze layout",
-         "report: PNGs drawn alone", "report: PNGs (fork)", "report: PDF write",
+         "report: PNGs drawn alone", "report: chart pages drawn once, PNGs cut",
+         "report: PNGs (fork)", "report: PDF write",
          "report: summary.md", "report: PNGs (wait for the child)",
          "report: tables (on a thread)", "report: topic totals", "report: claim levels",
          "artifacts", "Prefect (outside tasks)", "flow total"]
@@ -324,7 +329,7 @@ def replay_report(spans: Spans, captured: dict, out: Path) -> dict[str, float]:
 
 @contextlib.contextmanager
 def capture_report_inputs(captured: dict) -> Iterator[None]:
-    import flows.topic_report as flow_mod
+    import analytics.report.writer as flow_mod  # the flow imports it from there when it runs
 
     original = flow_mod.write_report
 

@@ -23,6 +23,7 @@ from prefect.artifacts import (
 )
 
 from analytics.contracts.run_summary import RunSummary
+from analytics.report.formatting import fmt_int, plural
 from analytics.report.markdown import md_escape, topic_rows
 from analytics.report.writer import ReportFiles
 from flows import defaults
@@ -95,9 +96,17 @@ def summary_markdown(summary: RunSummary, files: ReportFiles,
             chart = [f"![{md_escape(name)}]({report_url(reports_url, files, path)})"]
     at = next((i + 1 for i, (h, _) in enumerate(sections) if h == CHART_AFTER), 1)
     parts = [f"# topicwatch report {summary.run_date.isoformat()}",
-             f"**{md_escape(summary.corpus)}**: {md_escape(summary.headline())}.", top,
+             f"**{md_escape(summary.corpus)}**: {md_escape(_headline(summary))}.", top,
              *(t for _, t in sections[:at]), *chart, *(t for _, t in sections[at:]), end]
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _headline(s: RunSummary) -> str:
+    """The run's counts as the PDF prints them ("188,235 rows read", not "read 188235")."""
+    return (f"{fmt_int(s.rows_read)} rows read, {fmt_int(s.new_articles)} new, "
+            f"{fmt_int(s.stored_articles)} stored, {fmt_int(s.duplicates)} duplicates "
+            f"(+{fmt_int(s.near_duplicates)} near), {fmt_int(s.quarantined)} quarantined, "
+            f"{plural(s.topics_found, 'topic')} found")
 
 
 def publish_artifacts(summary: RunSummary, files: ReportFiles, *,

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from analytics.contracts.run_summary import RunSummary
-from analytics.report import facts
+from analytics.report import claims_table, facts
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural
 
 WINDOW_DAYS = 7
@@ -356,7 +356,7 @@ def build(canonical: pl.DataFrame, mentions: pl.DataFrame, bursts: pl.DataFrame,
     ``quarantine``; labels in taxonomy order."""
     run_date = summary.run_date
     order = {t: i for i, t in enumerate(topic_labels)}
-    fresh = facts.new_claims(claims, articles, run_date)
+    fresh = claims_table.distinct(facts.new_claims(claims, articles, run_date), articles)
     claims_line, claim_rows = claim_lines(fresh)
     quality = quality_line(summary, quarantine)
     new = plural(summary.new_articles, "new article") + " this run"

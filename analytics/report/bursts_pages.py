@@ -18,6 +18,15 @@ STORY_COLUMNS = [Column("#", 0.3, "right"), Column("Story (its most central titl
                                                    max_lines=3),
                  Column("Articles", 0.65, "right"), Column("Outlets", 1.25, max_lines=3),
                  Column("Link", 1.47, max_lines=3)]
+# Inches a peak's heading, its line, the table header and a first row take: a peak starts
+# a page rather than leave its heading alone at the foot of one.
+PEAK_MIN_SPACE = 1.4
+URL_EM = 0.6  # links are wide glyphs (w, m, digits): wrapped at 0.53 em they were clipped
+
+
+def fmt_p(p: float) -> str:
+    """A p-value as a reader takes it in: "0.3", "0.04", "6e-05"."""
+    return f"{p:.2g}" if p >= 1e-3 else f"{p:.0e}"
 
 
 def _peak_line(data: ReportData, peak: dict) -> str:
@@ -29,11 +38,11 @@ def _peak_line(data: ReportData, peak: dict) -> str:
     f = flag.row(0, named=True)
     onset = (f" (run since {fmt_date(f['onset'])})"
              if f["onset"] is not None and f["onset"] != f["period_start"] else "")
-    week = (f" (the week to it: {f['window_ratio']:.1f}x, p = {f['window_p_value']:.0e})"
+    week = (f" (the week to it: {f['window_ratio']:.1f}x, p = {fmt_p(f['window_p_value'])})"
             if f.get("window_p_value") is not None and f.get("window_ratio") is not None
             else "")
     return (f"{plural(f['articles'], 'article')} of {fmt_int(f['total'])} that {peak['period']}"
-            f"{onset}: {f['ratio']:.1f}x its baseline share, p = {f['p_value']:.0e}{week}; "
+            f"{onset}: {f['ratio']:.1f}x its baseline share, p = {fmt_p(f['p_value'])}{week}; "
             f"{plural(f['sources'], 'outlet')}.")
 
 
@@ -59,6 +68,7 @@ def write_what_drove_it(flow: Flow, data: ReportData) -> None:
     peaks = stories.select("topic_id", "period", "period_start").unique(maintain_order=True)
     for peak in peaks.iter_rows(named=True):
         label = data.topic_labels.get(peak["topic_id"], peak["topic_id"])
+        flow.ensure(PEAK_MIN_SPACE)
         flow.heading(f"{truncate(label, 60)}: {fmt_date(peak['period_start'])}", size=10)
         line = _peak_line(data, peak)
         if line:
@@ -70,4 +80,4 @@ def write_what_drove_it(flow: Flow, data: ReportData) -> None:
             [str(r["rank"]), r["label"], fmt_int(r["articles"]),
              ", ".join(r["outlets"][:4]) + (" …" if len(r["outlets"]) > 4 else ""),
              (r["urls"] or [""])[0]]
-            for r in rows.iter_rows(named=True)])
+            for r in rows.iter_rows(named=True)], char_em=URL_EM)

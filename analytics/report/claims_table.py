@@ -17,6 +17,34 @@ from analytics.report.formatting import fmt_date, fmt_number
 from analytics.report.layout import Column, Flow
 
 _GOALS = ("target", "pledge")
+_KEY = ("actor", "value", "unit", "target_year")
+TAIL_WORDS = 8  # a re-posted sentence keeps its end; its opening words often change
+
+
+def distinct(claims: pl.DataFrame, articles: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``claims`` with each claim once, in their order (the first of a set stays): one row
+    per actor, value, unit and year within an article (a sentence that states "from 2.1%
+    to 2.5%" and a later one restating 2.5% are one claim); across articles, one row per
+    claim whose sentence ends in the same ``TAIL_WORDS`` words (a wire story re-posted
+    under another title); none from an article that ``articles`` marks a near duplicate
+    (``duplicate_of``), as the topic counts do. The extracted table itself keeps every
+    row (tables/claims.csv)."""
+    if claims.is_empty():
+        return claims
+    out = claims
+    if articles is not None and "duplicate_of" in articles.columns:
+        out = out.join(articles.filter(pl.col("duplicate_of").is_not_null())
+                       .select("article_id"), on="article_id", how="anti")
+    key = [c for c in _KEY if c in out.columns]
+    out = out.unique(["article_id", *key], keep="first", maintain_order=True)
+    if "snippet" not in out.columns:
+        return out
+    tail = (pl.col("snippet").str.to_lowercase().str.extract_all(r"[\p{L}\p{N}]+")
+            .list.tail(TAIL_WORDS).list.join(" "))
+    kind = ["kind"] if "kind" in out.columns else []
+    return (out.with_columns(_tail=pl.coalesce(tail.replace("", None), "article_id"))
+            .unique([*key, *kind, "_tail"], keep="first", maintain_order=True)
+            .drop("_tail"))
 
 
 def _latest(claims: pl.DataFrame, kinds: tuple[str, ...], prefix: str,

@@ -94,7 +94,8 @@ def new_claims(claims: pl.DataFrame, articles: pl.DataFrame, run_date: date) -> 
                         "ingested_on")
     fresh = fresh.filter(pl.col("ingested_on") == run_date).drop("ingested_on")
     return claims.join(fresh, on="article_id", how="inner").sort(
-        ["published_at", "article_id", "value"], descending=[True, False, True], nulls_last=True)
+        ["published_at", "article_id", "value"], descending=[True, False, True], nulls_last=True,
+        maintain_order=True)
 
 
 def quotes(topic_mentions: pl.DataFrame, articles: pl.DataFrame, topic_ids: list[str], *,

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from analytics.report import brief, charts, facts, sections
+from analytics.alerts.section import HEADING as ALERTS_HEADING
+from analytics.alerts.section import alert_lines
+from analytics.report import brief, charts, claims_table, facts, sections
 from analytics.report.data import ReportData
 from analytics.report.formatting import clean, fmt_date, fmt_int, fmt_number, fmt_pct, truncate
 from analytics.report.pages import report_brief, topic_table
@@ -70,8 +72,11 @@ def brief_markdown(data: ReportData) -> str:
     for move in b.moves:
         lines.append(f"- **{md_escape(move.sentence)}**")
         lines += [f"  - {_md_line(story)}" for story in move.stories]
-    lines += ["", f"_{md_escape(brief.RULE)}_", "", "## New spending claims", "",
-              md_escape(b.claims_line), ""]
+    lines += ["", f"_{md_escape(brief.RULE)}_"]
+    if alerts := alert_lines(s):  # what the run alerted and why (analytics/alerts)
+        lines += ["", f"## {ALERTS_HEADING}", "", md_escape(alerts[0]), ""]
+        lines += [f"- {md_escape(line)}" for line in alerts[1:]]
+    lines += ["", "## New spending claims", "", md_escape(b.claims_line), ""]
     lines += [f"- {_md_line(line)}" for line in b.claims]
     lines += ["", "## Data quality", "", md_escape(b.quality), ""]
     for reason, n in sorted(s.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -124,7 +129,8 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
             lines.append(f"  - {md_escape(q['evidence'], 200)} ({md_escape(q['source'])}, "
                          f"{fmt_date(q['published_at'])}, {md_escape(q['link'])})")
     lines += ["", "## Spending claims", ""]
-    if data.claims.height == 0:
+    claims = claims_table.distinct(data.claims, data.articles)
+    if claims.height == 0:
         lines.append("No data: no spending claims found in this run.")
     else:
         lines += table(
@@ -132,7 +138,7 @@ def summary_markdown(data: ReportData, *, title: str = "topicwatch report") -> s
              ("sentence", "<")],
             [[fmt_number(r["value"]), md_escape(charts.unit_label(r["unit"])),
               str(r["target_year"] or "–"), md_escape(r["actor"]), md_escape(r["snippet"], 200)]
-             for r in data.claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
+             for r in claims.sort(["target_year", "value"], nulls_last=True).iter_rows(
                  named=True)])
     lines += ["", "## Themes", ""]
     real = data.themes.filter(pl.col("theme_id") >= 0).sort("theme_id")

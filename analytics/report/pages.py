@@ -1,11 +1,12 @@
 """The report's sections as A4 pages: frames and the run summary in, ``Figure`` pages out.
 
-Page 1 is the brief (:mod:`analytics.report.brief`: what changed, with its chart, the new
-claims, data quality, the contents). Then: topics table, emerging topics, bursts
-(timeline, what drove them), topic charts, share by source, topic co-occurrence,
-evidence, spending claims (charts, table), themes (charts, table), data quality (with the
-run parameters). Text sections share pages; a section without data, and a chart with too
-little to say (:func:`sections.chart_gap`), is a line in the contents, not a page.
+Page 1 is the brief (:mod:`analytics.report.brief`: what changed, with its chart, what the
+run alerted, the new claims, data quality, the contents). Then: topics table, emerging
+topics, bursts (timeline, what drove them), topic charts, share by source, topic
+co-occurrence, evidence, spending claims (charts, table), themes (charts, table), data
+quality (with the run parameters; on a page of its own unless it fits whole). Text sections
+share pages; a section without data, and a chart with too little to say
+(:func:`sections.chart_gap`), is a line in the contents, not a page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from dataclasses import dataclass, field
 import polars as pl
 from matplotlib.figure import Figure
 
+from analytics.alerts.section import HEADING as ALERTS_HEADING
+from analytics.alerts.section import alert_lines
+from analytics.contracts.run_summary import RunSummary
 from analytics.report import (
     brief,
     bursts_pages,
@@ -28,7 +32,7 @@ from analytics.report import (
 from analytics.report.charts.brief import HEIGHT as BRIEF_CHART_HEIGHT
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_number, fmt_pct, plural
-from analytics.report.layout import Column, Flow, add_footers
+from analytics.report.layout import SECTION_MIN_SPACE, Column, Flow, add_footers
 from analytics.report.sections import fmt_pp
 
 __all__ = ["ReportData", "build_pages", "report_brief", "topic_table"]
@@ -36,6 +40,10 @@ __all__ = ["ReportData", "build_pages", "report_brief", "topic_table"]
 EVIDENCE_TOPICS = 10  # topics (by articles) whose evidence sentence the table shows
 # The claims table shows the newest ones: about four pages to read; tables/claims.csv has all.
 MAX_CLAIM_ROWS = 50
+# Average glyph width (ems) the prose tables wrap at: at the default 0.53 a line of wide
+# letters ("members of the Security Council") ran past its cell and was clipped. Their
+# narrow columns are wide enough for a whole date and a six-digit count at this width.
+_TABLE_CHAR_EM = 0.58
 MAX_REASONS = 20  # quarantine reasons listed; tables/quarantine.csv has every row
 # Titles of the charts a line may replace (sections.chart_gap), for that line.
 CHART_TITLES = {
@@ -52,6 +60,7 @@ class Text:
 
     heading: str
     write: Callable[[Flow], None]
+    min_space: float = SECTION_MIN_SPACE  # inches it needs left on a page to start there
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ class _Layout:
         if self.flow is None:
             self.flow = Flow(part.heading)
         else:
-            self.flow.section(part.heading)
+            self.flow.section(part.heading, part.min_space)
         start = len(self.pages) + len(self.flow.pages) - 1
         part.write(self.flow)
         return start
@@ -112,25 +121,39 @@ def _story(flow: Flow, line: brief.Line) -> None:
                    color="0.25", max_lines=2, indent=0.2, url=line.url or None, after=0.15)
 
 
-# (moves, stories per move) on page 1, tried in turn until the page holds them
+# (moves, stories per move; a quiet week shows up to ``moves`` top stories) on page 1,
+# tried in turn until the page holds them
 _BRIEF_FITS = ((brief.MAX_MOVES, brief.STORIES), (brief.MAX_MOVES, 1), (4, 1), (3, 1),
                (2, 1), (1, 1), (1, 0))
+_ALERT_FITS = (None, 3, 1)  # alert lines on page 1 (None: all), tried for each of those
 
 
 def brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]], *,
                 title: str) -> list[Figure]:
     """Page 1: the corpus and dates, what changed (moves with their stories), the core
-    topics' share chart, new spending claims, data quality and the contents; as many moves
-    and stories as one page holds (the others are named, and all are in summary.md)."""
+    topics' share chart, the alerts, new spending claims, data quality and the contents; as
+    many moves, stories and alert lines as one page holds (the others are named, and all
+    are in summary.md)."""
     for moves, stories in _BRIEF_FITS:
-        pages = _brief_pages(data, contents, title=title, moves=moves, stories=stories)
-        if len(pages) == 1:
-            return pages
+        for alerts in _ALERT_FITS:  # a run's many alerts give way first: summary.md has all
+            pages = _brief_pages(data, contents, title=title, moves=moves, stories=stories,
+                                 alerts=alerts)
+            if len(pages) == 1:
+                return pages
     return pages
 
 
+def _alert_lines(summary: RunSummary, most: int | None) -> tuple[str, ...]:
+    """The alerts section's lines, at most ``most`` of them and a line naming the rest."""
+    lines = alert_lines(summary)
+    if most is None or len(lines) <= most + 1:
+        return lines
+    return (*lines[:most], f"And {len(lines) - most} more (summary.md lists every alert).")
+
+
 def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]], *,
-                 title: str, moves: int, stories: int) -> list[Figure]:
+                 title: str, moves: int, stories: int,
+                 alerts: int | None = None) -> list[Figure]:
     s = data.summary
     b = report_brief(data)
     flow = Flow(title)
@@ -145,7 +168,7 @@ def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]
         flow.paragraph(b.stale, size=8, color="0.4", max_lines=2)
     if b.quiet:
         flow.paragraph(b.quiet, size=9.5, max_lines=4, after=0.2)
-        for story in b.top:
+        for story in b.top[:moves]:  # a quiet week's stories give way as moves do
             _story(flow, story)
         flow.space(0.04)
     for move in b.moves[:moves]:
@@ -163,6 +186,11 @@ def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]
     else:
         spec = next(x for x in chart_registry.CHARTS if x.name == "brief_share")
         flow.chart(lambda sf: spec.draw(data, sf), BRIEF_CHART_HEIGHT, name="brief_share")
+        flow.space(0.1)
+    if lines := _alert_lines(s, alerts):  # what the run alerted and why (docs/alerts.md)
+        flow.heading(ALERTS_HEADING)
+        for alert in lines:
+            flow.paragraph(alert, size=8.5, max_lines=2, after=0.1)
         flow.space(0.1)
     flow.heading("New spending claims")
     flow.paragraph(b.claims_line, size=9, max_lines=2, after=0.2)
@@ -232,6 +260,12 @@ def write_topics(flow: Flow, data: ReportData) -> None:
         f"{change} The evidence is a sentence that names the topic (from the articles that "
         f"mention it most, a different sentence for each topic where there is one), shown "
         f"for the top {EVIDENCE_TOPICS} topics.")
+    if not n:  # a table of zeros says less than this line
+        flow.paragraph("no data: no articles in this run", size=10, color="0.4")
+        if data.topic_labels:
+            flow.paragraph(f"Topics: {', '.join(table['label'].to_list())}.", size=8.5,
+                           color="0.3", max_lines=6)
+        return
     if data.topic_mentions.height == 0:
         flow.paragraph("no data: no topic mentions in this run", size=10, color="0.4")
     columns = [Column("Topic", 1.5, max_lines=2), Column("Articles", 0.62, "right"),
@@ -272,15 +306,16 @@ def write_claims_table(flow: Flow, data: ReportData) -> None:
                    f"newest article first{shown}.")
     columns = [Column("Value", 0.5, "right"), Column("Unit", 0.75, max_lines=2),
                Column("Year", 0.5, "right"), Column("Actor", 0.85, max_lines=2),
-               Column("Kind", 0.6), Column("Sentence", 1.95, max_lines=4),
-               Column("Article", 1.0, max_lines=3), Column("Published", 0.72)]
+               Column("Kind", 0.6), Column("Sentence", 1.9, max_lines=4),
+               Column("Article", 1.0, max_lines=3), Column("Published", 0.77)]
     rows = [
         [fmt_number(r["value"]), charts.unit_label(r["unit"]), str(r["target_year"] or "–"),
          r.get("actor") or "", r.get("kind") or "", r["snippet"] or "",
          r["title"] or r["article_id"], fmt_date(r["published_at"])]
         for r in claims.head(MAX_CLAIM_ROWS).iter_rows(named=True)
     ]
-    flow.table(columns, rows, empty="no data: no spending claims found in this run")
+    flow.table(columns, rows, empty="no data: no spending claims found in this run",
+               char_em=_TABLE_CHAR_EM)
     if claims.height > MAX_CLAIM_ROWS:
         flow.paragraph(f"{claims.height - MAX_CLAIM_ROWS:,} more claims in tables/claims.csv.")
 
@@ -301,12 +336,12 @@ def write_theme_table(flow: Flow, data: ReportData) -> None:
     )
     real = real.join(example, on="theme_id", how="left")
     columns = [Column("Theme", 0.5, "right"), Column("Label", 1.6, max_lines=2),
-               Column("Articles", 0.65, "right"), Column("Top terms", 2.0, max_lines=3),
+               Column("Articles", 0.7, "right"), Column("Top terms", 1.95, max_lines=3),
                Column("Most typical article", 2.12, max_lines=3)]
     rows = [[str(r["theme_id"]), r["label"] or "", fmt_int(r["size"]),
              ", ".join(r["top_terms"] or []), r["title"] or ""]
             for r in real.iter_rows(named=True)]
-    flow.table(columns, rows)
+    flow.table(columns, rows, char_em=_TABLE_CHAR_EM)
 
 
 def write_quality(flow: Flow, data: ReportData) -> None:
@@ -343,7 +378,7 @@ def write_quality(flow: Flow, data: ReportData) -> None:
     )
     flow.heading("Run parameters")
     flow.key_values([(str(k), str(v)) for k, v in s.parameters.items()] or [("(none)", "")],
-                    size=8.5, key_width=1.85, max_lines=2)
+                    size=8.5, key_width=1.6, max_lines=3, pairs=2)
 
 
 def build_pages(data: ReportData, *, title: str = "topicwatch report") -> list[Figure]:
@@ -381,7 +416,10 @@ def _sections(data: ReportData) -> list[Section]:
         (_charts_then(chart_registry.THEMES, data, Text(
             chart_registry.THEMES, lambda f: write_theme_table(f, data)))
          if _real_themes(data).height else Section(chart_registry.THEMES, note=no_themes)),
-        text("Data quality", lambda f: write_quality(f, data)),
+        # Started on a fresh page unless it fits whole: else its last page held only
+        # the run parameters.
+        Section("Data quality", [Text("Data quality", lambda f: write_quality(f, data),
+                                      min_space=5.5)]),
     ]
 
 

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 
 from analytics.report import charts, facts
+from analytics.report.bursts_pages import URL_EM
 from analytics.report.charts import topics as topic_charts
 from analytics.report.data import ReportData
 from analytics.report.formatting import fmt_date, fmt_int, fmt_pct, plural, truncate
@@ -29,6 +30,23 @@ def fmt_pp(delta: float | None) -> str:
     if abs(points) < 0.05:
         return "0 pp"
     return f"{'+' if points > 0 else '−'}{abs(points):.1f} pp"
+
+
+_OPEN, _CLOSE = "\"“„«", "\"”»"  # double quotes only: ’ and ' are mostly apostrophes
+
+
+def quoted(sentence: str) -> str:
+    """``sentence`` in curly quotes, without quote marks of its own that would double them:
+    those around a whole quotation, and one whose other half is in the sentence before or
+    after (a quoted speech of several sentences)."""
+    text = sentence.strip()
+    if len(text) > 1 and text[0] in _OPEN and text[-1] in _CLOSE:
+        text = text[1:-1]
+    elif text[:1] in tuple(_OPEN) and not any(c in _CLOSE for c in text[1:]):
+        text = text[1:]
+    elif text[-1:] in tuple(_CLOSE) and not any(c in _OPEN for c in text[:-1]):
+        text = text[:-1]
+    return f"“{text.strip()}”"
 
 
 def _label(data: ReportData, topic: str) -> str:
@@ -102,14 +120,14 @@ def write_emerging(flow: Flow, data: ReportData) -> None:
 
 
 def _quote_table(flow: Flow, quotes: pl.DataFrame, *, empty: str) -> None:
-    columns = [Column("Published", 0.75), Column("Source", 0.95, max_lines=2),
-               Column("Evidence sentence", 3.0, max_lines=5),
+    columns = [Column("Published", 0.75), Column("Source", 1.1, max_lines=2),
+               Column("Evidence sentence", 2.85, max_lines=5),
                Column("Article and link", 2.17, max_lines=6)]
     # A short title leaves the link room to print in full.
     flow.table(columns, [
-        [fmt_date(r["published_at"]), r["source"] or "", f"“{r['evidence']}”",
+        [fmt_date(r["published_at"]), r["source"] or "", quoted(r["evidence"]),
          f"{truncate(r['title'], 48)} · {r['link'] or ''}"]
-        for r in quotes.iter_rows(named=True)], size=7.5, empty=empty)
+        for r in quotes.iter_rows(named=True)], size=7.5, empty=empty, char_em=URL_EM)
 
 
 def write_evidence(flow: Flow, data: ReportData, totals: pl.DataFrame) -> None:

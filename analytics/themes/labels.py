@@ -11,13 +11,25 @@ lower bound from the two phrases: "york city" -> "new york city"). Words are onl
 joined where the theme's own texts join them: a phrase below the share leaves the word
 alone. A word whose most frequent phrase holds a fair share of it (``absorb_share``) and
 is also among the theme's label terms gives its place to that phrase. ``make_label`` then
-joins up to three terms, skipping a term that adds no new word.
+joins up to three terms, skipping a term that adds no new word and one made only of
+generic words ("new", "like", "year": common in every theme, they name none of them).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+# Words that top a theme's c-TF-IDF list by sheer frequency (a speech's "like", "good",
+# "note"; a news stream's "new", "year") yet say nothing of what the theme is about. A
+# phrase holding one ("new york", "world cup") is not generic.
+GENERIC_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset([
+    "new", "like", "year", "years", "good", "note", "time", "times", "day", "days", "week",
+    "weeks", "month", "months", "today", "way", "just", "know", "think", "want", "make",
+    "made", "need", "come", "look", "really", "got", "going", "thing", "things", "people",
+    "world", "news", "latest", "live", "update", "updates", "big", "old", "best", "great",
+    "important", "long", "use", "used", "course"])
 
 
 class _Phrases:
@@ -125,11 +137,12 @@ def make_label(terms: list[str], n_words: int = 3) -> str:
     adds no word to those chosen is skipped, one that holds a chosen phrase replaces it
     ("new york" becomes "new york city"), and terms may share a word ("west bank /
     central bank"; a word and a phrase holding it both stay: ``whole_terms`` has already
-    put a phrase in place of a word where the phrase is what the theme says)."""
+    put a phrase in place of a word where the phrase is what the theme says). Terms made
+    only of ``GENERIC_WORDS`` are skipped while others remain."""
     chosen: list[str] = []
     for term in terms:
         words = set(term.split())
-        if any(len(w) < 3 for w in words):
+        if any(len(w) < 3 for w in words) or words <= GENERIC_WORDS:
             continue
         if any(words <= set(c.split()) for c in chosen):
             continue

@@ -21,6 +21,10 @@ def test_the_brief_chart_is_inline_only_when_page_one_shows_it(tmp_path):
     lines = md.splitlines()
     assert lines[0] == f"# topicwatch report {summary.run_date.isoformat()}"
     assert lines[2].startswith("**press \\| releases**: ")  # the corpus, escaped
+    big = replace(summary, rows_read=188_235, quarantined=69_130)
+    # Counts as the PDF prints them (the RSS run's artifact read "read 188235").
+    assert "188,235 rows read" in summary_markdown(big, files, None).splitlines()[2]
+    assert "69,130 quarantined" in summary_markdown(big, files, None)
     assert md.count("\n# ") == 0  # summary.md's own title is replaced by the dated one
     assert "topicwatch reports serve" in lines[-1]  # no URL: how to open the PDF, last
     # The same files, had no page held a chart: no "no data" box in the artifact.

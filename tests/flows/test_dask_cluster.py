@@ -147,9 +147,15 @@ def _run(sources: Path, out: Path, data_dir: str | None = None, **kwargs):
                         reports_dir=str(out / "reports"), run_date=RUN_DATE, **kwargs)
 
 
-def _tables(out: Path) -> dict[str, pl.DataFrame]:
+def _tables(out: Path, data_dir: str | None = None) -> dict[str, pl.DataFrame]:
+    """The run's tables: the small ones from its report, the store's by ``topicwatch export``."""
+    from flows.export import export_tables
+
     tables = out / "reports" / RUN_DATE / "tables"
-    return {name: pl.read_parquet(tables / f"{name}.parquet") for name in TABLES}
+    store = export_tables(data_dir or str(out / "data"), out / "export", taxonomy=Path(TAXONOMY),
+                          tables=("articles", "topic_mentions", "claims"))
+    return {name: pl.read_parquet(store.get(name) or tables / f"{name}.parquet")
+            for name in TABLES}
 
 
 def _worker_logs(marker: str) -> list[str]:
@@ -223,7 +229,7 @@ def test_workers_tag_the_partitions_of_a_store_on_s3(cluster, local_run, s3_url,
     before = len(_shards_on_workers())
     remote = _run(sources, tmp_path, data_dir=s3_url, dask_address=cluster.address)
     assert remote.stored_articles == local.stored_articles
-    expected, got = _tables(local_out), _tables(tmp_path)
+    expected, got = _tables(local_out), _tables(tmp_path, s3_url)
     for name in TABLES:
         assert_frame_equal(got[name], expected[name], check_exact=True)
     assert_frame_equal(ArticleStore(s3_url).read(), ArticleStore(local_out / "data").read(),
@@ -289,7 +295,7 @@ def test_killed_worker_run_completes_and_stores_nothing_twice(cluster, tmp_path)
         second = _run(sources, tmp_path)
         assert second.parameters["dask_address"] == cluster.address
 
-    stored = pl.read_parquet(tmp_path / "reports" / RUN_DATE / "tables" / "articles.parquet")
+    stored = _tables(tmp_path)["articles"]
     assert stored["article_id"].is_unique().all()
     assert stored["url"].drop_nulls().is_unique().all()
     assert stored.height == 1 + feeds * 3 == second.stored_articles

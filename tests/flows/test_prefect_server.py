@@ -27,7 +27,8 @@ KEYS = {"topic-report-summary", "topic-counts", "topic-report-pdf"}
 # One task run per stage, named without Prefect's "-68e" suffixes; one per source and month.
 TASK_RUNS = {"load-taxonomy", "load-sources", "read-source-seeds", "ingest", "stale-partitions",
              "tag-partition-2025-06", "themes", "read-store", "read-derived", "trends",
-             "theme-trends", "report", "publish-artifacts"}
+             "theme-trends", "report", "publish-artifacts",
+             "plan-alerts", "send-alerts"}  # flows/alerts.py (issue 19)
 
 pytestmark = pytest.mark.e2e
 

@@ -119,18 +119,21 @@ def new_figure(figsize: tuple[float, float] | None = None) -> Figure:
 
 
 def freeze_layout(fig: Figure, digits: int = 6) -> Figure:
-    """Run the figure's layout once, round every position it chose, and switch it off.
+    """Run the figure's layout once (without drawing), round every position it chose, and
+    switch it off.
 
     Constrained layout solves with kiwisolver, whose results vary in the last bits from
     one process to the next (memory-address order); the PDF backend prints coordinates
     with ten decimals, so those bits would reach the file. Rounded, frozen positions make
     saved files byte-identical across runs.
     """
-    if fig.get_layout_engine() is None or isinstance(fig.get_layout_engine(),
-                                                      PlaceHolderLayoutEngine):
+    engine = fig.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
         return fig
     with style():
-        fig.draw_without_rendering()
+        # The layout alone, as a draw runs it first (its text extents come from the
+        # canvas's renderer at the figure's dpi), without drawing the artists.
+        engine.execute(fig)
 
     def rounded(bbox: Any) -> Bbox:
         return Bbox(np.round(bbox.get_points(), digits))

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.transforms import ScaledTranslation
 
 from analytics.report.charts import NEUTRAL, Color, _root, _styled
 from analytics.report.formatting import SAFE_TEXT, fmt_date, wrap
@@ -21,6 +22,7 @@ from analytics.report.formatting import SAFE_TEXT, fmt_date, wrap
 WIDTH = 7.07  # inches: the report's text width and its margin
 HEIGHT = 3.3  # inches, on page 1
 LATEST = (0.80, 0.15, 0.10, 1.0)
+TITLE_BAND = 19.0  # points above a panel: two 7-point bold lines and a gap
 
 
 def _pct(v: float) -> str:
@@ -51,8 +53,9 @@ def brief_share_chart(share: pl.DataFrame, topic_labels: Mapping[str, str],
              va="top", **SAFE_TEXT)
     nrows = -(-len(topic_ids) // ncols)
     grid = fig.add_gridspec(nrows, ncols, left=0.045, right=0.99, top=0.78, bottom=0.06,
-                            hspace=1.05, wspace=0.3)
+                            hspace=1.05, wspace=0.36)
     x = np.arange(len(starts))
+    title_band = ScaledTranslation(0, TITLE_BAND / 72, fig.dpi_scale_trans)
     for i, topic in enumerate(topic_ids):
         ax = fig.add_subplot(grid[i // ncols, i % ncols])
         y = share.filter(pl.col("topic_id") == topic).sort("period_start")["share"].to_numpy()
@@ -70,8 +73,11 @@ def brief_share_chart(share: pl.DataFrame, topic_labels: Mapping[str, str],
         ax.set_yticks([0, top])
         ax.set_yticklabels(["", _pct(top)], fontsize=6, color="0.4")
         ax.tick_params(length=0, pad=1)
-        ax.set_title("\n".join(wrap(topic_labels.get(topic, topic), 19, 2)), fontsize=7,
-                     loc="left", pad=2, fontweight="bold", **SAFE_TEXT)
+        # Top-aligned in a two-line band: a one-line title starts level with its row's
+        # two-line ones instead of sitting lower (set_title aligns the last line).
+        ax.text(0, 1, "\n".join(wrap(topic_labels.get(topic, topic), 19, 2)),
+                transform=ax.transAxes + title_band, fontsize=7, fontweight="bold",
+                ha="left", va="top", **SAFE_TEXT)
         ax.set_xlabel(f"latest {_pct(float(y[-1]))}, usual {_pct(usual)}", fontsize=6.5,
                       labelpad=1, color="0.25", loc="left", **SAFE_TEXT)
         for side in ("left", "bottom"):

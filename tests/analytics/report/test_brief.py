@@ -128,6 +128,19 @@ def test_new_claims_carry_actor_level_and_link():
     assert b.claims[-1].text.startswith("No actor named: 2% of GDP")
 
 
+def test_a_claim_stated_twice_in_an_article_counts_once():
+    # RSS run 2023-07-01, article d36dd1695abe5901: the UK's 2.5% as a pledge, then
+    # restated as a target two sentences on; page 1 said "21 claims" for 19.
+    articles, mentions = _stream(1, {}, weeks=1)
+    aid = articles["article_id"][0]
+    claims = h.claims().with_columns(article_id=pl.lit(aid),
+                                     actor=pl.lit("United Kingdom"), value=pl.lit(2.5),
+                                     target_year=pl.lit(None, pl.Int32))
+    b = _build(articles, mentions, claims=claims)
+    assert b.claims_line == "1 claim in 1 article stored this run:"
+    assert [c.text for c in b.claims] == ["United Kingdom: 2.5% of GDP (pledge)"]
+
+
 def test_an_old_corpus_says_how_old_its_last_week_is():
     articles, mentions = _stream(2, {}, weeks=2)
     b = brief.build(articles, mentions, schema.empty("bursts"), schema.empty("burst_stories"),

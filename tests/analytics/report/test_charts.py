@@ -600,3 +600,23 @@ def test_cjk_cyrillic_and_greek_titles_print_and_embed_only_what_they_use(tmp_pa
     name = family.replace(" ", "").encode()[:11]  # b"NotoSansCJK": the embedded font's name
     assert name in cjk and name not in latin  # the CJK font only where it is used
     assert len(cjk) < len(latin) + 60_000  # a subset of a few glyphs, not a 16 MB font
+
+
+def test_brief_panel_titles_of_a_row_start_at_one_height():
+    # Press releases, page 1: "Military logistics" sat a line below "Air and missile
+    # defence" beside it (set_title aligns a title's last line).
+    from matplotlib.text import Text
+
+    from analytics.report.charts.brief import brief_share_chart
+
+    weeks = [date(2025, 4, 7) + timedelta(weeks=i) for i in range(6)]
+    labels = {"a": "Air and missile defence", "b": "Military logistics", "c": "Terrorism"}
+    share = pl.DataFrame({"period_start": weeks * 3, "topic_id": [t for t in labels
+                                                                  for _ in weeks],
+                          "share": [0.1, 0.2, 0.1, 0.3, 0.2, 0.4] * 3})
+    fig = brief_share_chart(share, labels, list(labels))
+    renderer = fig.canvas.get_renderer()
+    tops = {t.get_text(): t.get_window_extent(renderer).y1 for t in fig.findobj(Text)
+            if t.get_text() in {"Air and missile\ndefence", "Military logistics", "Terrorism"}}
+    assert len(tops) == 3
+    assert max(tops.values()) - min(tops.values()) < 1  # pixels

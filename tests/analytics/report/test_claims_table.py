@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analytics.contracts import schema
-from analytics.report.claims_table import latest_levels, levels_rows
+from analytics.report.claims_table import distinct, latest_levels, levels_rows
 from analytics.report.writer import write_report
 from tests import helpers as h
 
@@ -78,3 +78,39 @@ def test_the_pdf_shows_the_table(pdf_text):
     rows = [" ".join(line.split()) for line in pdf_text.splitlines()]
     assert any(r.startswith("NATO") and "5% 2035 pledge 2025-06-02" in r for r in rows)
     assert any(r.startswith("Norway 2.1% 2025-06-12") for r in rows)
+
+
+# The RSS run (2023-07-01): one Guardian article states the UK's 2.5% twice (a "pledge to
+# lift defence spending from 2.1% to 2.5%", then "lifting defence spending to 2.5% ... an
+# ambition"); two Bloomberg posts carry one sentence under two titles.
+UK = "“It does not answer ...,” Lammy said, arguing that the government’s long term pledge to lift defence spending from 2.1% to 2.5% of GDP was not credible."
+POSTS = ["NATO countries may agree as soon as this summer to spend at least 2% of their economic output on defense.",
+         "They may agree as soon as this summer to spend at least 2% of their economic output on defense."]
+
+
+def _said(rows):
+    cols = ["article_id", "value", "target_year", "actor", "kind", "snippet"]
+    return schema.conform(pl.DataFrame(rows, schema=cols, orient="row").with_columns(
+        claim_type=pl.lit("defense_spending_gdp"), unit=pl.lit("percent_gdp")), "claims")
+
+
+def test_a_claim_stated_twice_is_listed_once():
+    claims = _said([
+        ("uk", 2.1, None, "United Kingdom", "current", UK),
+        ("uk", 2.5, None, "United Kingdom", "pledge", UK),
+        ("uk", 2.5, None, "United Kingdom", "target", "Lifting defence spending to 2.5% of GDP was “an ambition over time” he added."),
+        ("b1", 2.0, None, "NATO", "target", POSTS[0]),
+        ("b2", 2.0, None, "NATO", "target", POSTS[1]),
+        ("b3", 2.0, None, "NATO", "target", "NATO members should spend a minimum of 2% of GDP on defense."),
+        ("b3", 2.0, 2024, "NATO", "target", "By 2024, NATO members should spend 2% of GDP."),
+        ("re", 2.0, None, "NATO", "target", "A repost's sentence."),
+    ])
+    articles = schema.conform(pl.DataFrame({
+        "article_id": ["uk", "b1", "b2", "b3", "re"],
+        "duplicate_of": [None, None, None, None, "b3"]}), "articles")
+    kept = distinct(claims, articles)
+    assert kept.select("article_id", "value", "target_year", "kind").rows() == [
+        ("uk", 2.1, None, "current"), ("uk", 2.5, None, "pledge"),
+        ("b1", 2.0, None, "target"), ("b3", 2.0, None, "target"), ("b3", 2.0, 2024, "target")]
+    assert distinct(kept, articles).equals(kept)  # the report may apply it twice
+    assert distinct(claims.drop("snippet")).height == 7  # within each article only

@@ -79,3 +79,16 @@ def test_quality_page_names_the_first_location_of_each_grouped_reason():
     write_quality(flow, data)
     texts = [t.get_text() for page in flow.pages for t in page.texts]
     assert "f.csv:3" in texts
+
+
+def test_summary_lists_a_claim_stated_twice_once():
+    from dataclasses import replace
+
+    from analytics.report.markdown import summary_markdown
+
+    data = _report_data()
+    twice = pl.concat([data.claims, data.claims.head(1).with_columns(kind=pl.lit("target"))])
+    md = summary_markdown(replace(data, claims=twice))
+    claims = md.split("## Spending claims")[1].split("## Themes")[0]
+    rows = [line for line in claims.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + data.claims.height  # the header, then each claim once

@@ -85,3 +85,26 @@ def test_brief_chart_png_is_cut_from_page_one(tmp_path):
     assert img.shape[0] == round((HEIGHT + PNG_PAD) * PNG_DPI)
     assert (img[..., :3].min(axis=2) < 0.5).sum() > 2_000  # a chart, not a blank cut
     assert list(files.charts)[0] == "brief_share"
+
+
+def test_page_one_holds_many_alerts_by_naming_the_rest():
+    # RSS run 2023-07-01: six alerts (seven lines) pushed the contents onto a second page.
+    from dataclasses import fields
+
+    from analytics.alerts.section import AlertedRunSummary, AlertNote
+    from analytics.report import charts
+    from analytics.report.data import ReportData
+    from analytics.report.pages import build_pages
+
+    plain = h.summary()
+    alerts = tuple(AlertNote("topicwatch.claim.new", f"claim-{i}",
+                             f"new claim: Country {i} 2.5% of GDP by 2030", True)
+                   for i in range(12))
+    summary = AlertedRunSummary(**{f.name: getattr(plain, f.name) for f in fields(plain)},
+                                alerts=alerts)
+    pages = build_pages(ReportData(**h.tables(), topic_labels=h.TOPIC_LABELS, summary=summary,
+                                   colors=charts.topic_colors(list(h.TOPIC_LABELS))))
+    first = [t.get_text() for t in pages[0].texts]
+    assert "Alerts" in first and "Contents" in first
+    assert "(continued)" not in pages[1].texts[0].get_text()
+    assert any(t.startswith("And ") and "summary.md lists every alert" in t for t in first)

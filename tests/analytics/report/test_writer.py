@@ -15,7 +15,7 @@ import pytest
 
 from analytics.contracts import schema
 from analytics.report.csv_tables import csv_ready
-from analytics.report.writer import ReportFiles, write_report
+from analytics.report.writer import STORE_TABLES, ReportFiles, write_report
 from tests import helpers as h
 
 # brief; topics and emerging topics (one flow); bursts (timeline, what drove them); topic
@@ -80,7 +80,12 @@ def test_writes_every_file(report):
     for name, path in report.charts.items():
         assert path == out / "charts" / f"{name}.png"
         assert path.read_bytes().startswith(b"\x89PNG")
-    assert set(report.tables) == set(h.tables()) | {"topic_totals", "claim_levels"}
+    # The tables that grow with the store stay there (topicwatch export writes them).
+    assert set(report.tables) == (set(h.tables()) - set(STORE_TABLES)) | {"topic_totals",
+                                                                          "claim_levels"}
+    assert not {p.stem for p in (out / "tables").iterdir()} & set(STORE_TABLES)
+    note = (out / "tables" / "README.md").read_text()
+    assert "topicwatch export" in note and all(name in note for name in STORE_TABLES)
     for name, path in report.tables.items():
         assert path == out / "tables" / f"{name}.parquet"
         if name not in ("topic_totals", "claim_levels"):  # the report's own (tests below)
@@ -219,8 +224,8 @@ def test_bursts_section_names_each_burst_and_its_stories(report):
     assert "Air and missile defence: 2025-06-13" in text
     assert "12 articles of 44 that day (run since 2025-06-12): 6.1x its baseline share" in text
     assert "2 outlets" in text
-    assert "Patriot batteries shot down drones over the capital" in text
-    assert "wire, agency" in text and "https://example.org/1" in text
+    assert "Patriot batteries shot down drones over the" in text and "capital" in text
+    assert "wire, agency" in text and "https://example.org/" in text  # wraps (URL_EM)
 
 
 def test_topic_table_shows_change_and_reach(report):
@@ -350,12 +355,14 @@ def test_missing_tool_skips_locally_and_fails_under_ci(monkeypatch):
         h.require_tool("pdftoppm")
 
 
-def test_charts_drawn_in_a_forked_process_equal_those_drawn_here(tmp_path, monkeypatch):
+def test_tables_written_on_a_thread_give_the_same_files(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751328000")
-    forked = _write(tmp_path / "forked", parallel=True)
+    threaded = _write(tmp_path / "threaded", parallel=True)
     here = _write(tmp_path / "here", parallel=False)
-    assert _digests(forked) == _digests(here)
-    assert forked.charts.keys() == here.charts.keys()
+    assert _digests(threaded) == _digests(here)
+    assert threaded.charts.keys() == here.charts.keys()
+    assert {n: p.read_bytes() for n, p in threaded.tables.items()} == {
+        n: p.read_bytes() for n, p in here.tables.items()}
 
 
 def test_a_chart_png_is_its_pdf_page_chart(report):
@@ -399,3 +406,25 @@ def test_the_claims_table_shows_the_newest_and_points_at_the_csv(tmp_path):
     shown = {int(m) for m in re.findall(r"Claim sentence number (\d+)", text)}
     assert shown == set(range(7, n))  # one article: its largest values first
     assert pl.read_csv(files.csv["claims"]).height == n
+
+
+def test_a_claim_stated_twice_is_listed_once_and_kept_in_the_csv(tmp_path):
+    # a0 restates its 5% pledge in a second sentence: one claim on the pages, two rows read
+    twice = pl.concat([h.claims(), h.claims().head(1).with_columns(
+        snippet=pl.lit("Again: allies will spend 5% of GDP by 2035."))])
+    files = _write(tmp_path / "r", tables=h.tables(claims=twice))
+    flat = " ".join(_pdftotext(files.pdf).split())
+    assert "3 claims in 2 articles" in flat
+    assert "Again: allies will spend" not in flat
+    assert pl.read_csv(files.csv["claims"]).height == 4
+
+
+def test_no_articles_print_a_line_not_a_table_of_zeros(tmp_path):
+    summary = h.summary(rows_read=0, new_articles=0, stored_articles=0, duplicates=0,
+                        quarantined=0, quarantine_reasons={}, date_min=None, date_max=None)
+    files = _write(tmp_path / "r", tables=h.empty_tables(), summary=summary)
+    topics = _pdftotext(files.pdf, 2)
+    assert "no data: no articles in this run" in topics
+    assert "Mentions" not in topics and "0.0%" not in topics  # the table's header, a share
+    flat = " ".join(topics.split())
+    assert "Topics: " in flat and all(label in flat for label in h.TOPIC_LABELS.values())

@@ -32,7 +32,8 @@ def test_words_are_not_joined_where_the_texts_mostly_do_not_join_them():
     # "york" is always "new york": it grows; "new" stays, and both show.
     assert _whole(counts, ["new", "york", "new zealand"]) == ["new", "new york",
                                                               "new zealand"]
-    assert make_label(["new", "new york", "new zealand"]) == "new / new york / new zealand"
+    # The word alone is generic: the label keeps the phrases.
+    assert make_label(["new", "new york", "new zealand"]) == "new york / new zealand"
 
 
 def test_a_phrase_grows_by_the_word_that_always_goes_with_it():
@@ -49,6 +50,16 @@ def test_a_word_gives_its_place_to_its_own_phrase_only():
         "donald trump", "indictment"]
     # "south" is more "south korea" than "south africa": the latter does not replace it.
     assert _whole(counts, ["south", "south africa"]) == ["south", "south africa"]
+
+
+def test_labels_skip_generic_words_but_keep_their_phrases():
+    # Labels of the press-release and RSS runs: "like / new / year", "new / bank / inflation".
+    assert make_label(["like", "new", "year", "percent", "colleagues", "projects"]) == (
+        "percent / colleagues / projects")
+    assert make_label(["new", "bank", "inflation", "rate"]) == "bank / inflation / rate"
+    assert make_label(["world cup", "england", "final"]) == "world cup / england / final"
+    # Nothing but generic words: they are all there is to say.
+    assert make_label(["new", "year"]) == "new / year"
 
 
 def test_labels_skip_terms_that_add_no_word():
