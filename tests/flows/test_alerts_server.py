@@ -24,6 +24,7 @@ import pytest
 
 from tests.flows.server_fixture import BIN, keep_screenshot, screenshot
 from tests.helpers import require_path
+from tests.loopback_server import serving
 
 REPO = Path(__file__).resolve().parents[2]
 RSS = REPO.parent / "shared" / "corpora" / "rss-world-news-2022-2023" / "world_news_rss_2022_2023.csv.gz"
@@ -79,14 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def receiver():
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Receiver()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def replay_corpus(folder: Path) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from flows.report_server import ReportServer
 from tests.flows.server_fixture import BIN, stop_group
+from tests.loopback_server import serving as in_thread
 
 DAY = "2025-06-05"
 PDF = b"%PDF-1.4\n% a report\n"
@@ -41,15 +41,8 @@ def reports(tmp_path) -> Path:
 
 @contextlib.contextmanager
 def serving(root: Path) -> Iterator[ReportServer]:
-    server = ReportServer(root, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(ReportServer(root, "127.0.0.1", 0)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _get(server: ReportServer, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
