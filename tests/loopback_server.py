@@ -167,11 +167,11 @@ class LoopbackServer:
         self._thread.join(timeout=5)
 
 
-_Server = TypeVar("_Server", bound=socketserver.BaseServer)
+ServerT = TypeVar("ServerT", bound=socketserver.BaseServer)
 
 
 @contextlib.contextmanager
-def serving(server: _Server) -> Iterator[_Server]:
+def serving(server: ServerT) -> Iterator[ServerT]:
     """Serve ``server`` from a thread for the block, then shut it down and close it."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

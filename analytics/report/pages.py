@@ -125,7 +125,9 @@ def _story(flow: Flow, line: brief.Line) -> None:
 # tried in turn until the page holds them
 _BRIEF_FITS = ((brief.MAX_MOVES, brief.STORIES), (brief.MAX_MOVES, 1), (4, 1), (3, 1),
                (2, 1), (1, 1), (1, 0))
-_ALERT_FITS = (None, 3, 1)  # alert lines on page 1 (None: all), tried for each of those
+# Alert lines on page 1 (None: all; 0: the first line alone; -1: that line under Data
+# quality, no heading), tried for each of those: a move's stories outrank the alerts.
+_ALERT_FITS = (None, 3, 1, 0, -1)
 
 
 def brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]], *,
@@ -144,11 +146,16 @@ def brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]]
 
 
 def _alert_lines(summary: RunSummary, most: int | None) -> tuple[str, ...]:
-    """The alerts section's lines, at most ``most`` of them and a line naming the rest."""
+    """The alerts section's lines: its first line, at most ``most`` alerts and a line
+    naming the rest; with ``most`` 0, the first line alone, pointing to summary.md."""
     lines = alert_lines(summary)
-    if most is None or len(lines) <= most + 1:
+    head, alerts = lines[:1], lines[1:]
+    if most is None or len(alerts) <= most:
         return lines
-    return (*lines[:most], f"And {len(lines) - most} more (summary.md lists every alert).")
+    if most <= 0:
+        return (head[0].removesuffix(":") + "; summary.md lists them.",)
+    return (*head, *alerts[:most],
+            f"And {len(alerts) - most} more (summary.md lists every alert).")
 
 
 def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]], *,
@@ -187,7 +194,8 @@ def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]
         spec = next(x for x in chart_registry.CHARTS if x.name == "brief_share")
         flow.chart(lambda sf: spec.draw(data, sf), BRIEF_CHART_HEIGHT, name="brief_share")
         flow.space(0.1)
-    if lines := _alert_lines(s, alerts):  # what the run alerted and why (docs/alerts.md)
+    lines = _alert_lines(s, alerts)  # what the run alerted and why (docs/alerts.md)
+    if lines and (alerts is None or alerts >= 0):
         flow.heading(ALERTS_HEADING)
         for alert in lines:
             flow.paragraph(alert, size=8.5, max_lines=2, after=0.1)
@@ -198,6 +206,8 @@ def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]
         _story(flow, line)
     flow.heading("Data quality")
     flow.paragraph(b.quality, size=8.5, max_lines=3)
+    if lines and alerts is not None and alerts < 0:
+        flow.paragraph(f"{ALERTS_HEADING}: {lines[0]}", size=8.5, max_lines=2)
     flow.heading("Contents")
     shown = [(section.name, f"page {page}") for section, page in contents if page is not None]
     flow.key_values(shown, size=8.5, key_width=1.45, pairs=3, max_lines=1)

@@ -105,6 +105,27 @@ def test_page_one_holds_many_alerts_by_naming_the_rest():
     pages = build_pages(ReportData(**h.tables(), topic_labels=h.TOPIC_LABELS, summary=summary,
                                    colors=charts.topic_colors(list(h.TOPIC_LABELS))))
     first = [t.get_text() for t in pages[0].texts]
-    assert "Alerts" in first and "Contents" in first
+    assert "Contents" in first
+    assert any(t == "Alerts" or t.startswith("Alerts: 12 alerts") for t in first)
     assert "(continued)" not in pages[1].texts[0].get_text()
-    assert any(t.startswith("And ") and "summary.md lists every alert" in t for t in first)
+    assert any("summary.md lists" in t for t in first)  # the alerts left out are named
+
+
+def test_cut_alert_lines_keep_an_alert_or_one_line_naming_them_all():
+    # RSS run 2023-07-01: page 1 printed the first line and "And 6 more", no alert at all.
+    from dataclasses import fields
+
+    from analytics.alerts.section import AlertedRunSummary, AlertNote
+    from analytics.report.pages import _alert_lines
+
+    plain = h.summary()
+    alerts = tuple(AlertNote("topicwatch.topic.burst", f"topic-{i}", f"Topic {i}: burst", True)
+                   for i in range(6))
+    summary = AlertedRunSummary(**{f.name: getattr(plain, f.name) for f in fields(plain)},
+                                alerts=alerts)
+    head, first, rest = _alert_lines(summary, 1)
+    assert head.startswith("6 alerts of ") and first.startswith("Topic 0: burst")
+    assert rest == "And 5 more (summary.md lists every alert)."
+    (only,) = _alert_lines(summary, 0)
+    assert only.startswith("6 alerts of ") and only.endswith("; summary.md lists them.")
+    assert len(_alert_lines(summary, None)) == 7 == len(_alert_lines(summary, 6))
