@@ -207,7 +207,7 @@ def _brief_pages(data: ReportData, contents: Sequence[tuple[Section, int | None]
     flow.heading("Data quality")
     flow.paragraph(b.quality, size=8.5, max_lines=3)
     if lines and alerts is not None and alerts < 0:
-        flow.paragraph(f"{ALERTS_HEADING}: {lines[0]}", size=8.5, max_lines=2)
+        flow.paragraph(lines[0], size=8.5, max_lines=2)  # "6 alerts of ... sent ..."
     flow.heading("Contents")
     shown = [(section.name, f"page {page}") for section, page in contents if page is not None]
     flow.key_values(shown, size=8.5, key_width=1.45, pairs=3, max_lines=1)
