@@ -18,6 +18,7 @@ from analytics.contracts.taxonomy import TaxonomyError, load_taxonomy
 from analytics.store.backends import is_url
 from flows import defaults
 from flows.alerts_cli import alerts_app
+from flows.export import export_command
 
 # -h as well as --help, on every command (subcommands inherit the group's setting).
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -275,7 +276,7 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(sources_app, name="sources")
 app.add_typer(reports_app, name="reports")
 app.add_typer(alerts_app, name="alerts")
-app.command("export")(__import__("flows.export", fromlist=["export_command"]).export_command)
+app.command("export")(export_command)
 
 
 @reports_app.command("serve")

@@ -234,6 +234,20 @@ def themes_for_run(store: ArticleStore, run_date: date, *, n_themes: int | str,
     return run
 
 
+def placed_themes(store: ArticleStore, n_themes: int | str,
+                  random_state: int) -> dict[str, pl.DataFrame]:
+    """``themes``, ``article_themes`` and ``theme_coords`` of the newest fit with these
+    parameters, the articles it has not seen placed into it (as the last daily run placed
+    them); empty tables when there is no fit."""
+    last = ThemeFits(store.url).latest(
+        date.max, {"n_themes": str(n_themes), "random_state": str(random_state)})
+    if last is None:
+        return {name: schema.empty(name) for name in ("themes", "article_themes", "theme_coords")}
+    result = extend_themes(last.result, _unseen(store, last.result))
+    return {"themes": result.themes, "article_themes": result.article_themes,
+            "theme_coords": result.coords}
+
+
 def _unseen(store: ArticleStore, fit: ThemeResult) -> pl.DataFrame:
     """The stored canonical articles ``fit`` has not placed, with their texts; only the
     partitions that hold them are read for texts (a daily run's: one month)."""

@@ -149,7 +149,7 @@ def _run(sources: Path, out: Path, data_dir: str | None = None, **kwargs):
 
 def _tables(out: Path, data_dir: str | None = None) -> dict[str, pl.DataFrame]:
     """The run's tables: the small ones from its report, the store's by ``topicwatch export``."""
-    from flows.export import export_tables
+    from analytics.report.export import export_tables
 
     tables = out / "reports" / RUN_DATE / "tables"
     store = export_tables(data_dir or str(out / "data"), out / "export", taxonomy=Path(TAXONOMY),

@@ -10,10 +10,10 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from analytics.contracts.taxonomy import load_taxonomy
+from analytics.report.export import TABLES, ExportError, export_tables
 from analytics.store.articles import ArticleStore
 from analytics.store.derived import DerivedStore
 from flows.cli import app
-from flows.export import TABLES, ExportError, export_tables
 from tests.analytics.store.test_derived import DAYS, TEXTS, _articles
 
 TAXONOMY = Path(__file__).resolve().parents[2] / "seeds" / "taxonomy.toml"

@@ -48,7 +48,7 @@ def _sha(path: Path) -> str:
 def _exported(data_dir: str | Path, themes: str = "auto",
               folder: Path | None = None) -> dict[str, pl.DataFrame]:
     """The whole-store tables of a run (not in its report folder), by ``topicwatch export``."""
-    from flows.export import export_tables
+    from analytics.report.export import export_tables
 
     out = folder or Path(str(data_dir)).parent / "export"
     written = export_tables(str(data_dir), out, taxonomy=REPO / "seeds" / "taxonomy.toml",
